@@ -1,0 +1,5 @@
+import sys
+
+from evojax_mod.cli import main
+
+sys.exit(main())

@@ -1,0 +1,142 @@
+"""The `evojax-mod` command: run, resume, report, compare, presets.
+
+Errors a user can act on (bad config, missing file, a run directory in the way) print one line
+to stderr and exit with code 2, leaving nothing half-written.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from evojax_mod.config import ConfigError, load_config, parse_override
+
+EXIT_USAGE = 2
+
+
+def _fail(message: str) -> int:
+    print(f"evojax-mod: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _configs_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "configs"
+
+
+def _cmd_run(args) -> int:
+    from evojax_mod import runner
+    overrides = dict(parse_override(s) for s in args.set)
+    config = load_config(args.config, seeds=args.seeds, generations=args.generations,
+                         population=args.pop, overrides=overrides)
+    out = Path(args.out) if args.out else Path("runs") / config.name
+    result = runner.run(config, out, resume=args.resume, progress=not args.quiet)
+    _print_done(result, out)
+    return 0
+
+
+def _cmd_resume(args) -> int:
+    from evojax_mod import records, runner
+    out = Path(args.run_dir)
+    if not (out / records.CONFIG).is_file():
+        return _fail(f"run directory '{out}': no config.yaml (is this a run directory?)")
+    result = runner.run(records.read_config(out), out, resume=True, progress=not args.quiet)
+    _print_done(result, out)
+    return 0
+
+
+def _print_done(result, out: Path) -> None:
+    import numpy as np
+    from evojax_mod.engine import METRIC_NAMES
+    last = result.rows[:, -1, :]
+    col = {n: last[:, i] for i, n in enumerate(METRIC_NAMES)}
+    gens = int(result.generations[-1])
+    print(f"{result.config.name}: {result.rows.shape[0]} seeds x {gens} generations, "
+          f"population {result.config.run.population}; compile {result.compile_seconds:.1f} s, "
+          f"run {result.run_seconds:.1f} s ({gens * result.rows.shape[0] / max(result.run_seconds, 1e-9):.1f} seed-generations/s)")
+    print(f"  champion Q median {np.median(col['champion_q']):.3f}, best performance median "
+          f"{np.median(col['best_performance']):.3f}, perfect in {int(np.sum(col['first_perfect_generation'] >= 0))}"
+          f"/{len(last)} seeds, champion cost median {np.median(col['champion_cost']):.1f}")
+    print(f"  results: {out}/metrics.csv, {out}/champions.npz, {out}/summary.json")
+
+
+def _check_runs(paths) -> None:
+    from evojax_mod import records
+    for p in paths:
+        if not (Path(p) / records.METRICS).is_file():
+            raise ConfigError(f"run directory '{p}': no metrics.csv (is this a run directory?)")
+
+
+def _cmd_report(args) -> int:
+    from evojax_mod import report
+    _check_runs([args.run_dir])
+    for path in report.report(Path(args.run_dir)):
+        print(path)
+    return 0
+
+
+def _cmd_compare(args) -> int:
+    from evojax_mod import report
+    _check_runs(args.run_dirs)
+    table, figure = report.compare([Path(p) for p in args.run_dirs],
+                                   Path(args.out) if args.out else None, markdown=args.markdown)
+    print(table)
+    print(f"figure: {figure}")
+    return 0
+
+
+def _cmd_presets(args) -> int:
+    for path in sorted(_configs_dir().rglob("*.yaml")):
+        print(path.relative_to(_configs_dir()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="evojax-mod", description="Evolve networks and measure their modularity.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="run a config (all seeds batched in one compiled call)")
+    p.add_argument("config", help="YAML config, e.g. configs/clune2013/pcc.yaml")
+    p.add_argument("--seeds", type=int, help="number of seeds (run.seeds)")
+    p.add_argument("--generations", type=int, help="generations (run.generations)")
+    p.add_argument("--pop", type=int, help="population size (run.population)")
+    p.add_argument("--out", help="run directory (default runs/NAME)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override any config key, e.g. --set objectives.cost_pressure=0.5")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("resume", help="continue a killed or stopped run from its checkpoint")
+    p.add_argument("run_dir")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_cmd_resume)
+
+    p = sub.add_parser("report", help="figures of one run (curves with CIs, champion networks)")
+    p.add_argument("run_dir")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("compare", help="table and figure comparing runs (medians, CIs, Mann-Whitney p)")
+    p.add_argument("run_dirs", nargs="+")
+    p.add_argument("--out", help="folder for compare.png")
+    p.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("presets", help="list the shipped configs")
+    p.set_defaults(func=_cmd_presets)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    from evojax_mod.runner import RunError
+    try:
+        return args.func(args)
+    except (ConfigError, RunError) as err:
+        return _fail(str(err))
+    except KeyboardInterrupt:
+        print("interrupted; resume with `evojax-mod resume RUN`", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

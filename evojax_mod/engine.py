@@ -1,0 +1,221 @@
+"""The evolutionary engine: state, one generation as a pure function, and chunked runs.
+
+One generation (`step`) is: tournament -> mutate children -> evaluate parents and children on
+the active goal -> diversity over the mixed population -> NSGA-II survivors. A run is a
+`lax.scan` over generations inside one jitted call per chunk, `vmap`ped over seeds; with
+several devices the seed axis is sharded through `jax.sharding`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import struct
+
+from evojax_mod import objectives as obj
+from evojax_mod.config import WEIGHT_SETS, ExperimentConfig
+from evojax_mod.genomes import layered
+from evojax_mod.modularity import directed_q_masked, leicht_newman_masked
+from evojax_mod.schedules import goal_codes, goal_index
+from evojax_mod.selection import nsga2
+from evojax_mod.tasks.boolean import combine
+from evojax_mod.tasks.retina import retina_task
+
+METRIC_NAMES = (
+    "goal", "best_performance", "mean_performance", "n_perfect", "champion_performance",
+    "champion_q", "champion_modules", "champion_cost", "champion_edges", "champion_functional_edges",
+    "first_perfect_generation",
+)
+
+
+@struct.dataclass
+class EvolutionState:
+    """Everything that carries from one generation to the next (one seed; vmapped: leading S).
+
+    parents: genome pytree with leading axis P; objectives: float32 [P, M], every column
+    maximised (costs negated); crowding: float32 [P]; generation: int32 (0 = initial);
+    first_perfect: int32 generation of the first perfect parent, -1 before; key: PRNG key.
+    """
+
+    parents: layered.LayeredGenome
+    objectives: jax.Array
+    crowding: jax.Array
+    generation: jax.Array
+    first_perfect: jax.Array
+    key: jax.Array
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """The static, compiled form of a config: specs, task data and objective layout."""
+
+    config: ExperimentConfig
+
+    @property
+    def spec(self) -> layered.LayeredSpec:
+        g, m = self.config.genome, self.config.mutation
+        return layered.LayeredSpec(
+            layers=tuple(g.layers), x=tuple(float(v) for v in g.x), y=tuple(float(v) for v in g.y),
+            weight_values=WEIGHT_SETS[g.weight_set], bias_values=tuple(float(v) for v in g.bias_values),
+            steepness=float(g.steepness), init_connections=tuple(g.init_connections),
+            weight_changes_per_genome=m.weight_changes_per_genome, bias_rate=m.bias_rate,
+            add_rate=m.add_connection, remove_rate=m.remove_connection)
+
+    @property
+    def pressure(self) -> tuple[float, ...]:
+        o = self.config.objectives
+        p = [1.0]
+        if o.connection_cost != "none":
+            p.append(o.cost_pressure)
+        if o.diversity:
+            p.append(1.0)
+        return tuple(p)
+
+    @property
+    def objective_names(self) -> tuple[str, ...]:
+        o = self.config.objectives
+        names = ["performance (max)"]
+        if o.connection_cost != "none":
+            names.append(f"-{o.connection_cost} cost (max)")
+        if o.diversity:
+            names.append("diversity (max)")
+        return tuple(names)
+
+
+def _evaluate(exp: Experiment, genomes, goal: jax.Array):
+    """Objectives of a population under goal index ``goal``.
+
+    Returns (objectives float32 [N, M] all maximised, performance float32 [N])."""
+    spec, cfg = exp.spec, exp.config
+    task = retina_task()
+    target = combine(goal_codes(cfg.schedule)[goal], jnp.asarray(task.left), jnp.asarray(task.right))
+    outputs = jax.vmap(lambda g: layered.express(g, spec, jnp.asarray(task.inputs))[:, 0])(genomes)
+    performance = jax.vmap(obj.performance_maximise, in_axes=(0, None))(outputs, target)
+    columns = [performance]
+    if cfg.objectives.connection_cost != "none":
+        cost_fn = obj.connection_cost_minimise(cfg.objectives.connection_cost)
+        columns.append(-jax.vmap(lambda g: cost_fn(g, spec))(genomes))
+    if cfg.objectives.diversity:
+        columns.append(obj.diversity_maximise(obj.output_bits(outputs)))
+    return jnp.stack(columns, axis=1), performance
+
+
+def _update_first_perfect(first_perfect, performance, generation):
+    hit = jnp.any(performance >= 1.0)
+    return jnp.where((first_perfect < 0) & hit, generation, first_perfect)
+
+
+def init_state(exp: Experiment, key) -> EvolutionState:
+    """A random initial population, evaluated and crowded as Sferes' Pnsga::_init_pop."""
+    n = exp.config.run.population
+    k_pop, k_sort, k_next = jax.random.split(key, 3)
+    parents = jax.vmap(lambda k: layered.init(k, exp.spec))(jax.random.split(k_pop, n))
+    objectives, performance = _evaluate(exp, parents, jnp.int32(0))
+    order, crowding = nsga2.survivors(k_sort, objectives, exp.pressure, n)
+    return EvolutionState(
+        parents=jax.tree.map(lambda a: a[order], parents),
+        objectives=objectives[order], crowding=crowding,
+        generation=jnp.int32(0),
+        first_perfect=_update_first_perfect(jnp.int32(-1), performance, 0),
+        key=k_next)
+
+
+def step(exp: Experiment, state: EvolutionState) -> EvolutionState:
+    """One generation, a pure function of the state."""
+    n = exp.config.run.population
+    key, k_tour, k_mut, k_sort = jax.random.split(state.key, 4)
+    generation = state.generation + 1
+    winners = nsga2.tournament_winners(k_tour, state.objectives, state.crowding, exp.pressure)
+    children = jax.vmap(lambda k, g: layered.mutate(k, g, exp.spec))(
+        jax.random.split(k_mut, n), jax.tree.map(lambda a: a[winners], state.parents))
+    mixed = jax.tree.map(lambda a, b: jnp.concatenate([a, b]), state.parents, children)
+    objectives, performance = _evaluate(exp, mixed, goal_index(exp.config.schedule, generation))
+    chosen, crowding = nsga2.survivors(k_sort, objectives, exp.pressure, n)
+    return EvolutionState(
+        parents=jax.tree.map(lambda a: a[chosen], mixed),
+        objectives=objectives[chosen], crowding=crowding, generation=generation,
+        first_perfect=_update_first_perfect(state.first_perfect, performance[chosen], generation),
+        key=key)
+
+
+def champion_index(state: EvolutionState) -> jax.Array:
+    """The best parent: highest performance, then lowest genome edge count, then lowest index."""
+    performance = state.objectives[:, 0]
+    edges = jnp.sum(state.parents.edge_mask, axis=1)
+    return jnp.lexsort((jnp.arange(performance.shape[0]), edges, -performance))[0]
+
+
+def champion_q(exp: Experiment, genome: layered.LayeredGenome):
+    """(Q, number of modules) of one network: Leicht-Newman directed, unweighted Q of its
+    simplified graph, partition by Mouret's recursive spectral bisection."""
+    spec = exp.spec
+    edges = layered.functional_edges(genome, spec)
+    adjacency = layered.adjacency(genome.replace(edge_mask=edges), spec).astype(jnp.float32)
+    nodes = layered.node_mask(edges, spec)
+    labels = leicht_newman_masked(adjacency, nodes)
+    return directed_q_masked(adjacency, labels), jnp.max(labels) + 1
+
+
+def metrics(exp: Experiment, state: EvolutionState):
+    """(metrics float32 [len(METRIC_NAMES)], champion genome) of one seed's state."""
+    spec = exp.spec
+    performance = state.objectives[:, 0]
+    best = champion_index(state)
+    champ = jax.tree.map(lambda a: a[best], state.parents)
+    q, modules = champion_q(exp, champ)
+    row = jnp.stack([
+        goal_index(exp.config.schedule, state.generation).astype(jnp.float32),
+        jnp.max(performance), jnp.mean(performance),
+        jnp.sum(performance >= 1.0).astype(jnp.float32), performance[best],
+        q, modules.astype(jnp.float32),
+        obj.optimal_length_minimise(champ, spec),
+        jnp.sum(champ.edge_mask).astype(jnp.float32),
+        jnp.sum(layered.functional_edges(champ, spec)).astype(jnp.float32),
+        state.first_perfect.astype(jnp.float32),
+    ])
+    return row, champ
+
+
+def run_chunk(exp: Experiment, state: EvolutionState, n_logs: int):
+    """``n_logs`` blocks of ``log_every`` generations for one seed; a metrics row and the
+    champion at the end of each block. Returns (state, rows [n_logs, K], champions [n_logs])."""
+    log_every = exp.config.run.log_every
+
+    def block(s, _):
+        s = jax.lax.fori_loop(0, log_every, lambda _, x: step(exp, x), s)
+        return s, metrics(exp, s)
+
+    state, (rows, champs) = jax.lax.scan(block, state, None, length=n_logs)
+    return state, rows, champs
+
+
+def seed_keys(config: ExperimentConfig) -> jax.Array:
+    """One key per seed index; seed i is the same run whatever the number of seeds."""
+    base = jax.random.PRNGKey(config.run.seed)
+    return jax.vmap(lambda i: jax.random.fold_in(base, i))(jnp.arange(config.run.seeds))
+
+
+@partial(jax.jit, static_argnums=0)
+def batched_init(exp: Experiment, keys):
+    state = jax.vmap(lambda k: init_state(exp, k))(keys)
+    rows, champs = jax.vmap(lambda s: metrics(exp, s))(state)
+    return state, rows, champs
+
+
+@partial(jax.jit, static_argnums=(0, 2))
+def batched_chunk(exp: Experiment, state, n_logs: int):
+    return jax.vmap(lambda s: run_chunk(exp, s, n_logs))(state)
+
+
+def shard_seeds(tree, n_seeds: int):
+    """Place a seed-batched pytree on all devices, split along the seed axis, when the number
+    of seeds divides evenly; otherwise leave it on the default device."""
+    devices = jax.devices()
+    if len(devices) == 1 or n_seeds % len(devices) != 0:
+        return tree
+    mesh = jax.sharding.Mesh(np.asarray(devices), ("seeds",))
+    sharding = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("seeds"))
+    return jax.device_put(tree, sharding)

@@ -1,0 +1,1 @@
+"""What evolves: genome families, each a set of pure functions on one individual."""

@@ -1,0 +1,118 @@
+"""The run directory: config snapshot, metrics table, champions, checkpoint, summary.
+
+    RUN/config.yaml      the validated config that produced the run
+    RUN/metrics.csv      tidy table, one row per (seed, logged generation)
+    RUN/champions.npz    champion genomes per seed and logged generation, plus node coordinates
+    RUN/checkpoint.npz   everything needed to resume (state, rows and champions so far)
+    RUN/summary.json     per-seed final numbers and timings
+
+Every file is written to a temporary name in the same folder and renamed into place, so a
+killed run leaves either the old or the new version, never half of one.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import jax
+import numpy as np
+
+from evojax_mod.config import ExperimentConfig, config_from_dict, dump_config
+import yaml
+
+CONFIG = "config.yaml"
+METRICS = "metrics.csv"
+CHAMPIONS = "champions.npz"
+CHECKPOINT = "checkpoint.npz"
+SUMMARY = "summary.json"
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return buf.getvalue()
+
+
+def write_config(run_dir: Path, config: ExperimentConfig) -> None:
+    write_atomic(run_dir / CONFIG, dump_config(config).encode())
+
+
+def read_config(run_dir: Path) -> ExperimentConfig:
+    return config_from_dict(yaml.safe_load((Path(run_dir) / CONFIG).read_text()))
+
+
+def metrics_csv(rows: np.ndarray, generations: np.ndarray, names: tuple[str, ...]) -> bytes:
+    """rows: float [S, T, K]; generations: int [T]. One CSV line per (seed, generation)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("seed", "generation") + names)
+    integer = {"goal", "n_perfect", "champion_modules", "champion_edges", "champion_functional_edges",
+               "first_perfect_generation"}
+    for s in range(rows.shape[0]):
+        for t, g in enumerate(generations):
+            values = [int(v) if n in integer else float(f"{v:.6g}") for n, v in zip(names, rows[s, t])]
+            writer.writerow([s, int(g)] + values)
+    return out.getvalue().encode()
+
+
+def write_records(run_dir: Path, rows, generations, names, champions, coords) -> None:
+    """Metrics table and champions file from everything logged so far."""
+    write_atomic(run_dir / METRICS, metrics_csv(rows, generations, names))
+    arrays = {f"champion_{k}": v for k, v in champions.items()}
+    arrays.update(generation=np.asarray(generations), node_x=coords[0], node_y=coords[1])
+    write_atomic(run_dir / CHAMPIONS, _npz_bytes(arrays))
+
+
+def write_checkpoint(run_dir: Path, state, rows, generations, champions) -> None:
+    leaves = jax.tree.leaves(jax.device_get(state))
+    arrays = {f"state_{i}": np.asarray(leaf) for i, leaf in enumerate(leaves)}
+    arrays.update(rows=rows, generations=np.asarray(generations))
+    arrays.update({f"champion_{k}": v for k, v in champions.items()})
+    write_atomic(run_dir / CHECKPOINT, _npz_bytes(arrays))
+
+
+def read_checkpoint(run_dir: Path, state_template):
+    """(state, rows, generations, champions) from RUN/checkpoint.npz, the state rebuilt on the
+    structure of ``state_template``."""
+    with np.load(Path(run_dir) / CHECKPOINT) as data:
+        treedef = jax.tree.structure(state_template)
+        leaves = [data[f"state_{i}"] for i in range(treedef.num_leaves)]
+        champions = {k[len("champion_"):]: data[k] for k in data.files if k.startswith("champion_")}
+        return (jax.tree.unflatten(treedef, leaves), data["rows"], data["generations"], champions)
+
+
+def write_summary(run_dir: Path, summary: dict) -> None:
+    write_atomic(run_dir / SUMMARY, json.dumps(summary, indent=2).encode())
+
+
+def read_metrics(run_dir: Path) -> dict[str, np.ndarray]:
+    """The metrics table as columns (numpy arrays)."""
+    with open(Path(run_dir) / METRICS) as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        data = np.array([[float(v) for v in row] for row in reader]).reshape(-1, len(header))
+    return {name: data[:, i] for i, name in enumerate(header)}
+
+
+def read_champions(run_dir: Path) -> dict[str, np.ndarray]:
+    with np.load(Path(run_dir) / CHAMPIONS) as data:
+        return {k: data[k] for k in data.files}

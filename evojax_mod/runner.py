@@ -1,0 +1,158 @@
+"""Host side of a run: chunks of jitted generations, progress, records, checkpoints, resume."""
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import jax
+import numpy as np
+from tqdm import tqdm
+
+from evojax_mod import engine, records
+from evojax_mod.config import ExperimentConfig, dump_config
+
+
+class RunError(RuntimeError):
+    """A run directory problem a user can fix; str() is one line."""
+
+
+@dataclass
+class RunResult:
+    """What a run produced. rows: float [S, T, K] metrics (names in `names`) at `generations`;
+    champions: genome arrays [S, T, ...]; state: the final seed-batched EvolutionState."""
+
+    config: ExperimentConfig
+    run_dir: Path | None
+    state: engine.EvolutionState
+    rows: np.ndarray
+    generations: np.ndarray
+    champions: dict
+    names: tuple = engine.METRIC_NAMES
+    compile_seconds: float = 0.0
+    run_seconds: float = 0.0
+
+    @property
+    def metrics(self) -> dict[str, np.ndarray]:
+        """Tidy columns: seed, generation and every metric, one entry per (seed, generation)."""
+        s, t, _ = self.rows.shape
+        cols = {"seed": np.repeat(np.arange(s), t), "generation": np.tile(self.generations, s)}
+        cols.update({n: self.rows[:, :, i].reshape(-1) for i, n in enumerate(self.names)})
+        return cols
+
+
+def _champions_dict(champs) -> dict[str, np.ndarray]:
+    return {k: np.asarray(v) for k, v in vars(jax.device_get(champs)).items()}
+
+
+def _concat(a: dict, b: dict) -> dict:
+    return {k: np.concatenate([a[k], b[k]], axis=1) for k in b} if a else b
+
+
+def _summary(result: RunResult) -> dict:
+    names = list(result.names)
+    last = result.rows[:, -1, :]
+    return {
+        "name": result.config.name,
+        "seeds": int(result.rows.shape[0]),
+        "generations": int(result.generations[-1]),
+        "population": result.config.run.population,
+        "compile_seconds": round(result.compile_seconds, 3),
+        "run_seconds": round(result.run_seconds, 3),
+        "device": str(jax.devices()[0].device_kind),
+        "n_devices": len(jax.devices()),
+        "final": {n: last[:, i].tolist() for i, n in enumerate(names)},
+    }
+
+
+def prepare_run_dir(out: Path, config: ExperimentConfig, resume: bool) -> None:
+    """Create RUN (refusing to overwrite a different run) and snapshot the config."""
+    out = Path(out)
+    if resume:
+        if not (out / records.CHECKPOINT).is_file():
+            raise RunError(f"run directory '{out}': no checkpoint to resume from")
+        if (out / records.CONFIG).read_text() != dump_config(config):
+            raise RunError(f"run directory '{out}': its config.yaml differs from this config; "
+                           "resume with `evojax-mod resume RUN` or choose another --out")
+        return
+    if out.exists() and any(out.iterdir()):
+        raise RunError(f"run directory '{out}': exists and is not empty (use --resume or another --out)")
+    out.mkdir(parents=True, exist_ok=True)
+    records.write_config(out, config)
+
+
+def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool = False,
+        progress: bool = True, stop_after: int | None = None) -> RunResult:
+    """Run ``config`` for all its seeds; write the run directory ``out`` if given.
+
+    resume: continue from RUN/checkpoint.npz; the final state equals an uninterrupted run's.
+    stop_after: return after this many generations in this call (the run can be resumed).
+    """
+    exp = engine.Experiment(config)
+    rc = config.run
+    run_dir = Path(out) if out is not None else None
+    if run_dir is not None:
+        try:
+            prepare_run_dir(run_dir, config, resume)
+        except OSError as err:
+            raise RunError(f"run directory '{run_dir}': {err.strerror}") from None
+    t0 = time.perf_counter()
+    state, rows0, champs0 = engine.batched_init(exp, engine.seed_keys(config))
+    state = engine.shard_seeds(state, rc.seeds)
+    rows = np.asarray(rows0)[:, None, :]
+    generations = np.array([0])
+    champions = {k: v[:, None] for k, v in _champions_dict(champs0).items()}
+    if resume:
+        state, rows, generations, champions = records.read_checkpoint(run_dir, state)
+        state = engine.shard_seeds(jax.tree.map(jax.numpy.asarray, state), rc.seeds)
+    start = int(generations[-1])
+    compile_seconds, run_seconds = 0.0, 0.0
+    jax.block_until_ready(state)
+    init_seconds = time.perf_counter() - t0
+    end = rc.generations if stop_after is None else min(rc.generations, start + stop_after)
+    bar = tqdm(total=rc.generations, initial=start, disable=not progress, unit="gen",
+               file=sys.stderr, dynamic_ncols=True)
+    q_col = engine.METRIC_NAMES.index("champion_q")
+    perf_col = engine.METRIC_NAMES.index("best_performance")
+    compiled: dict = {}
+    g = start
+    while g < end:
+        n_gen = min(rc.checkpoint_every - g % rc.checkpoint_every, end - g)
+        n_logs = n_gen // rc.log_every
+        t = time.perf_counter()
+        if n_logs not in compiled:
+            lowered = engine.batched_chunk.lower(exp, state, n_logs)
+            compiled[n_logs] = lowered.compile()
+            compile_seconds += time.perf_counter() - t
+            t = time.perf_counter()
+        state, new_rows, new_champs = compiled[n_logs](state)
+        jax.block_until_ready(state)
+        run_seconds += time.perf_counter() - t
+        g += n_gen
+        rows = np.concatenate([rows, np.asarray(new_rows)], axis=1)
+        generations = np.concatenate([generations, g - n_gen + rc.log_every * np.arange(1, n_logs + 1)])
+        champions = _concat(champions, _champions_dict(new_champs))
+        if run_dir is not None:
+            records.write_checkpoint(run_dir, state, rows, generations, champions)
+            records.write_records(run_dir, rows, generations, engine.METRIC_NAMES, champions,
+                                  (np.asarray(exp.spec.x), np.asarray(exp.spec.y)))
+        bar.update(n_gen)
+        bar.set_postfix(gens_per_s=f"{n_gen / max(time.perf_counter() - t, 1e-9):.1f}",
+                        best=f"{np.median(rows[:, -1, perf_col]):.3f}",
+                        Q=f"{np.median(rows[:, -1, q_col]):.3f}")
+    bar.close()
+    result = RunResult(config, run_dir, state, rows, generations, champions,
+                       compile_seconds=compile_seconds + init_seconds, run_seconds=run_seconds)
+    if run_dir is not None:
+        if g == start:
+            records.write_checkpoint(run_dir, state, rows, generations, champions)
+            records.write_records(run_dir, rows, generations, engine.METRIC_NAMES, champions,
+                                  (np.asarray(exp.spec.x), np.asarray(exp.spec.y)))
+        records.write_summary(run_dir, _summary(result))
+    return result
+
+
+def remove_run_dir(out: Path) -> None:
+    shutil.rmtree(out, ignore_errors=True)

@@ -1,0 +1,1 @@
+"""How the next generation is chosen."""
