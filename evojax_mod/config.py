@@ -261,8 +261,7 @@ def config_from_dict(data: dict, overrides: dict[str, Any] | None = None) -> Exp
     """Validate a mapping (plus dotted overrides) into an ExperimentConfig."""
     data = yaml.safe_load(yaml.safe_dump(data)) if data else {}
     for key, value in (overrides or {}).items():
-        if value is not None:
-            _set_dotted(data, key, value)
+        _set_dotted(data, key, value)
     return _from_mapping(ExperimentConfig, data, "").validate()
 
 
@@ -278,7 +277,8 @@ def load_config(path: str | Path, *, seeds: int | None = None, generations: int 
         line = getattr(getattr(err, "problem_mark", None), "line", None)
         raise ConfigError(f"config file '{path}': not valid YAML" + (f" (line {line + 1})" if line is not None else "")) from None
     merged = dict(overrides or {})
-    merged.update({"run.seeds": seeds, "run.generations": generations, "run.population": population})
+    shortcuts = {"run.seeds": seeds, "run.generations": generations, "run.population": population}
+    merged.update({k: v for k, v in shortcuts.items() if v is not None})
     return config_from_dict(data or {}, merged)
 
 

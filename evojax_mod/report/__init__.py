@@ -1,0 +1,45 @@
+"""Figures and tables from run directories.
+
+    from evojax_mod.report import report, compare
+    report("runs/pcc")                      # runs/pcc/figures/curves.png, champions.png
+    text, fig = compare(["runs/pa", "runs/pcc"])
+    print(text)
+
+Every statistic is over seeds: medians with 95% percentile-bootstrap intervals, and for two
+runs a two-sided Mann–Whitney test per row.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from evojax_mod.report.plots import draw_compare, plot_champions, plot_compare, plot_curves
+from evojax_mod.report.stats import bootstrap_ci, curve_with_ci, mann_whitney
+from evojax_mod.report.summaries import compare_table, final_table, run_labels
+
+FIGURES = "figures"
+
+__all__ = ["bootstrap_ci", "compare", "compare_table", "curve_with_ci", "final_table",
+           "mann_whitney", "plot_champions", "plot_compare", "plot_curves", "report"]
+
+
+def report(run_dir: str | Path) -> list[Path]:
+    """Write RUN/figures/curves.png and RUN/figures/champions.png; returns their paths."""
+    figures = Path(run_dir) / FIGURES
+    return [plot_curves(run_dir, figures / "curves.png"),
+            plot_champions(run_dir, figures / "champions.png")]
+
+
+def compare(run_dirs: list[str | Path], out_dir: str | Path | None = None,
+            markdown: bool = False) -> tuple[str, Path]:
+    """(table text, figure path) comparing the final values of several runs.
+
+    The table is ``compare_table`` (plain text, or Markdown with ``markdown=True``); the
+    figure is written to ``out_dir/compare.png``, by default in the first run's figures/.
+    """
+    run_dirs = [Path(d) for d in run_dirs]
+    if not run_dirs:
+        raise ValueError("compare needs at least one run directory")
+    tables = [final_table(d) for d in run_dirs]
+    labels = run_labels(run_dirs, [t["name"] for t in tables])
+    out = Path(out_dir) if out_dir is not None else run_dirs[0] / FIGURES
+    return compare_table(tables, labels, markdown=markdown), draw_compare(tables, labels, out / "compare.png")

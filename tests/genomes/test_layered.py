@@ -1,0 +1,124 @@
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from evojax_mod.genomes import layered
+from evojax_mod.modularity import simplify_to_outputs
+from evojax_mod.tasks import retina_task
+
+SPEC = layered.LayeredSpec()
+
+
+def random_genomes(n, seed=0, spec=SPEC):
+    return jax.vmap(lambda k: layered.init(k, spec))(jax.random.split(jax.random.PRNGKey(seed), n))
+
+
+def one(pop, i):
+    return jax.tree.map(lambda a: a[i], pop)
+
+
+def numpy_forward(genome, spec, inputs):
+    """Plain per-node reference: each node sums its incoming edges, tanh(lambda * (sum + bias))."""
+    src, dst = spec.edge_endpoints
+    mask = np.asarray(genome.edge_mask)
+    w = np.asarray(spec.weight_values)[np.asarray(genome.weight_index)]
+    b = np.asarray(spec.bias_values)[np.asarray(genome.bias_index)]
+    n_in = spec.layers[0]
+    out = np.zeros((len(inputs), spec.n_nodes))
+    out[:, :n_in] = inputs
+    for node in range(n_in, spec.n_nodes):
+        total = np.full(len(inputs), b[node - n_in])
+        for e in np.nonzero(mask & (dst == node))[0]:
+            total = total + w[e] * out[:, src[e]]
+        out[:, node] = np.tanh(spec.steepness * total)
+    return out[:, -spec.layers[-1]:]
+
+
+def test_spec_shapes():
+    assert (SPEC.n_nodes, SPEC.n_neurons, SPEC.n_edges) == (23, 15, 106)
+    src, dst = SPEC.edge_endpoints
+    layer_of = np.repeat(np.arange(5), SPEC.layers)
+    assert np.all(layer_of[dst] == layer_of[src] + 1)
+    assert len(set(zip(src.tolist(), dst.tolist()))) == 106
+    prior = np.exp(SPEC.add_log_prior)
+    assert prior.sum() == pytest.approx(1.0)
+    assert prior[-1] == pytest.approx(1 / 8) and prior[0] == pytest.approx(1 / 256)
+
+
+def test_express_matches_a_per_node_reference():
+    inputs = retina_task().inputs
+    pop = random_genomes(20)
+    for i in range(20):
+        g = one(pop, i)
+        got = np.asarray(layered.express(g, SPEC, jnp.asarray(inputs)))
+        np.testing.assert_allclose(got, numpy_forward(g, SPEC, inputs), atol=1e-6)
+
+
+def test_init_edge_counts_follow_uniform_number_of_additions():
+    pop = random_genomes(4000, seed=1)
+    edges = np.asarray(pop.edge_mask.sum(1))
+    assert edges.min() >= 0 and edges.max() <= 106
+    # k ~ U{0..119} additions capped at 106 edges: mean = (sum_{k<106} k + 14 * 106) / 120
+    expected = (np.arange(106).sum() + 14 * 106) / 120
+    assert edges.mean() == pytest.approx(expected, rel=0.03)
+    assert np.mean(edges == 106) == pytest.approx(14 / 120, abs=0.02)
+    # output-layer edges are the likeliest (prior 1/8 each): almost always present when k is big
+    assert pop.edge_mask[:, -2:].mean() > pop.edge_mask[:, :64].mean()
+
+
+def test_mutation_rates():
+    spec = SPEC
+    pop = random_genomes(3000, seed=2)
+    keys = jax.random.split(jax.random.PRNGKey(3), 3000)
+    kids = jax.vmap(lambda k, g: layered.mutate(k, g, spec))(keys, pop)
+    before, after = np.asarray(pop.edge_mask.sum(1)), np.asarray(kids.edge_mask.sum(1))
+    # add and remove happen each with p = 0.2, independently (remove needs an edge)
+    added = np.asarray((kids.edge_mask & ~pop.edge_mask).sum(1))
+    removed = np.asarray((pop.edge_mask & ~kids.edge_mask).sum(1))
+    assert added.max() <= 1 and removed.max() <= 1
+    has_room = before < 106
+    assert added[has_room].mean() == pytest.approx(0.2, abs=0.03)
+    assert removed[before > 0].mean() == pytest.approx(0.2, abs=0.03)
+    # weight steps: about 2 per child among edges kept in both
+    kept = np.asarray(pop.edge_mask & kids.edge_mask)
+    moved = np.asarray(pop.weight_index != kids.weight_index) & kept
+    steps = np.abs(np.asarray(kids.weight_index, int) - np.asarray(pop.weight_index, int))[kept]
+    assert steps.max() <= 1
+    # p = 2 / n_edges per edge, and a step outward from an end value of the uniform initial
+    # weights is clamped (a no-op): half the values are ends, half of their steps go outward
+    big = before >= 20
+    assert moved[big].sum(1).mean() == pytest.approx(2.0 * 0.75, abs=0.12)
+    # bias: each of the 15 neurons resampled with p = 1/24 (a resample may draw the same value)
+    changed = np.asarray(pop.bias_index != kids.bias_index).mean()
+    assert changed == pytest.approx(1 / 24 * 4 / 5, abs=0.01)
+    assert np.all(after - before == added - removed)
+
+
+def test_weight_steps_move_along_the_ordered_set_and_clamp():
+    spec = SPEC
+    g = layered.LayeredGenome(edge_mask=jnp.zeros(106, bool).at[0].set(True),
+                              weight_index=jnp.zeros(106, jnp.int8),
+                              bias_index=jnp.zeros(15, jnp.int8))
+    spec_w = layered.LayeredSpec(add_rate=0.0, remove_rate=0.0, bias_rate=0.0, weight_changes_per_genome=1.0)
+    kids = jax.vmap(lambda k: layered.mutate(k, g, spec_w))(jax.random.split(jax.random.PRNGKey(0), 400))
+    values = set(np.asarray(kids.weight_index[:, 0]).tolist())
+    assert values == {0, 1}  # from -2: one step up to -1, or clamped at -2
+    g3 = g.replace(weight_index=g.weight_index.at[0].set(1))
+    kids = jax.vmap(lambda k: layered.mutate(k, g3, spec_w))(jax.random.split(jax.random.PRNGKey(1), 400))
+    assert set(np.asarray(kids.weight_index[:, 0]).tolist()) == {0, 2}  # -1 -> -2 or straight to +1
+    del spec
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**31 - 1))
+def test_functional_edges_match_the_graph_simplification(seed):
+    g = one(random_genomes(1, seed=seed % 100000), 0)
+    edges = np.asarray(layered.functional_edges(g, SPEC))
+    adj = np.asarray(layered.adjacency(g, SPEC)).astype(float)
+    keep = simplify_to_outputs(adj, [SPEC.n_nodes - 1])
+    src, dst = SPEC.edge_endpoints
+    expected = np.asarray(g.edge_mask) & keep[src] & keep[dst]
+    np.testing.assert_array_equal(edges, expected)
+    np.testing.assert_array_equal(np.asarray(layered.node_mask(jnp.asarray(edges), SPEC)), keep)

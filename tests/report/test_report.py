@@ -1,0 +1,158 @@
+"""Final tables, figures and run comparisons on synthetic run directories (no evolution)."""
+from pathlib import Path
+
+import jax
+import numpy as np
+import pytest
+
+from evojax_mod import records
+from evojax_mod.config import config_from_dict
+from evojax_mod.engine import METRIC_NAMES, Experiment
+from evojax_mod.genomes import layered
+from evojax_mod.report import compare, final_table, plot_champions, report
+from evojax_mod.report.summaries import TABLE_ROWS, champion_networks
+
+SEEDS, LOG_EVERY, N_LOGS = 6, 10, 3
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def config(name):
+    return config_from_dict({"name": name, "run": {
+        "population": 4, "seeds": SEEDS, "generations": LOG_EVERY * (N_LOGS - 1),
+        "log_every": LOG_EVERY, "checkpoint_every": LOG_EVERY}})
+
+
+def random_champions(spec, seed):
+    """Random genomes [S, T, ...] as the champions dict ``write_records`` takes."""
+    keys = jax.random.split(jax.random.PRNGKey(seed), SEEDS * N_LOGS)
+    genomes = jax.vmap(lambda k: layered.init(k, spec))(keys)
+    return {name: np.asarray(v).reshape(SEEDS, N_LOGS, -1) for name, v in vars(genomes).items()}
+
+
+def synthetic_rows(champions, q_level, seed):
+    """Metric rows float [S, T, K]: Q around ``q_level``, seeds 0 and 1 never perfect, the
+    others perfect from generation 10."""
+    rng = np.random.default_rng(seed)
+    rows = np.zeros((SEEDS, N_LOGS, len(METRIC_NAMES)))
+    col = {n: i for i, n in enumerate(METRIC_NAMES)}
+    progress = np.linspace(0.6, 1.0, N_LOGS)
+    rows[:, :, col["best_performance"]] = progress
+    rows[:, :, col["champion_performance"]] = progress
+    rows[:, :, col["mean_performance"]] = progress - 0.1
+    rows[:, :, col["champion_q"]] = q_level + 0.02 * rng.normal(size=(SEEDS, N_LOGS))
+    rows[:, :, col["champion_modules"]] = 3
+    rows[:, :, col["champion_cost"]] = rng.uniform(20, 60, (SEEDS, N_LOGS))
+    rows[:, :, col["champion_edges"]] = champions["edge_mask"].sum(axis=2)
+    rows[:, :, col["champion_functional_edges"]] = champions["edge_mask"].sum(axis=2) // 2
+    generation = LOG_EVERY * np.arange(N_LOGS)
+    first = np.where(generation >= 10, 10, -1)
+    rows[:, :, col["first_perfect_generation"]] = np.where(np.arange(SEEDS)[:, None] < 2, -1, first)
+    return rows
+
+
+def make_run(root: Path, name: str, q_level: float, seed: int) -> Path:
+    run_dir = root / name
+    run_dir.mkdir()
+    cfg = config(name)
+    records.write_config(run_dir, cfg)
+    spec = Experiment(cfg).spec
+    champions = random_champions(spec, seed)
+    records.write_records(run_dir, synthetic_rows(champions, q_level, seed),
+                          LOG_EVERY * np.arange(N_LOGS), METRIC_NAMES, champions,
+                          (np.asarray(spec.x), np.asarray(spec.y)))
+    return run_dir
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("runs")
+    return make_run(root, "pa", 0.15, seed=0), make_run(root, "pcc", 0.45, seed=1)
+
+
+def is_png(path: Path) -> bool:
+    return path.is_file() and path.stat().st_size > 1000 and path.read_bytes()[:8] == PNG_MAGIC
+
+
+def test_final_table_has_per_seed_values_at_the_last_generation(runs):
+    table = final_table(runs[1])
+    assert table["name"] == "pcc" and table["generation"] == LOG_EVERY * (N_LOGS - 1)
+    assert table["seeds"] == SEEDS
+    for key in ("q", "cost", "edges", "functional_edges", "performance", "generations_to_perfect"):
+        assert table[key].shape == (SEEDS,)
+    assert table["left_right"].dtype == bool and table["left_right"].shape == (SEEDS,)
+    assert np.isnan(table["generations_to_perfect"][:2]).all()
+    np.testing.assert_array_equal(table["generations_to_perfect"][2:], 10)
+    assert np.all(np.abs(table["q"] - 0.45) < 0.2)
+
+
+def test_final_table_of_a_partial_run_uses_the_last_generation_every_seed_has(runs, tmp_path):
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    for name in (records.CONFIG, records.CHAMPIONS):
+        (partial / name).write_bytes((runs[0] / name).read_bytes())
+    lines = (runs[0] / records.METRICS).read_text().splitlines()
+    # A killed run: the last seed has not logged the final generation.
+    (partial / records.METRICS).write_text("\n".join(lines[:-1]) + "\n")
+    assert final_table(partial)["generation"] == LOG_EVERY * (N_LOGS - 2)
+
+
+def test_left_right_split_of_two_separate_retina_halves():
+    spec = Experiment(config("lr")).spec
+    src, dst = spec.edge_endpoints
+    # Left inputs feed hidden 8, 9 -> 16 -> 20, right inputs 14, 15 -> 19 -> 21; both reach 22.
+    pairs = [(0, 8), (1, 8), (2, 9), (3, 9), (4, 14), (5, 14), (6, 15), (7, 15), (8, 16),
+             (9, 16), (14, 19), (15, 19), (16, 20), (19, 21), (20, 22), (21, 22)]
+    mask = np.zeros(spec.n_edges, bool)
+    for u, v in pairs:
+        mask[np.flatnonzero((src == u) & (dst == v))] = True
+    cut = mask & ~((src == 16) & (dst == 20))  # the left half no longer reaches the output
+    champions = {"champion_edge_mask": np.stack([mask, cut])[:, None],
+                 "champion_weight_index": np.full((2, 1, spec.n_edges), 3, np.int8),
+                 "champion_bias_index": np.zeros((2, 1, spec.n_neurons), np.int8)}
+    whole, half = champion_networks(spec, champions, 0)
+    assert whole.left_right and not half.left_right
+    assert whole.functional.sum() == len(pairs) and half.functional.sum() == 9
+    assert np.all(half.modules[:4] == -1)
+    np.testing.assert_array_equal(whole.weights[mask], spec.weight_values[3])
+
+
+def test_report_writes_non_empty_pngs(runs):
+    paths = report(runs[0])
+    assert [p.name for p in paths] == ["curves.png", "champions.png"]
+    assert all(p.parent == runs[0] / "figures" for p in paths)
+    assert all(is_png(p) for p in paths)
+
+
+def test_plot_champions_at_a_chosen_generation(runs, tmp_path):
+    path = plot_champions(runs[0], tmp_path / "g10.png", generation=LOG_EVERY, max_seeds=3)
+    assert is_png(path)
+    with pytest.raises(ValueError, match="not logged"):
+        plot_champions(runs[0], tmp_path / "bad.png", generation=LOG_EVERY + 1)
+
+
+def test_compare_two_runs_gives_rows_p_values_and_a_figure(runs, tmp_path):
+    text, figure = compare(runs, out_dir=tmp_path)
+    assert figure == tmp_path / "compare.png" and is_png(figure)
+    lines = text.splitlines()
+    assert "pa" in lines[0] and "pcc" in lines[0] and "p (Mann-Whitney)" in lines[0]
+    for title, _ in TABLE_ROWS:
+        assert sum(line.startswith(title) for line in lines) == 1
+    q_line = next(line for line in lines if line.startswith("final Q"))
+    assert float(q_line.split()[-1]) < 0.01  # Q around 0.15 vs 0.45 over 6 seeds each
+    perfect = next(line for line in lines if line.startswith("generations to perfect"))
+    assert perfect.count(f"4/{SEEDS} reached") == 2
+    assert len({len(line) for line in lines[:2]}) == 1  # header and rule share one width
+
+
+def test_compare_markdown_and_default_figure_place(runs):
+    text, figure = compare(runs, markdown=True)
+    assert figure == runs[0] / "figures" / "compare.png" and is_png(figure)
+    lines = text.splitlines()
+    assert all(line.startswith("| ") and line.endswith(" |") for line in lines)
+    assert set(lines[1].replace(" ", "")) == {"|", "-"}
+    assert len(lines) == 2 + 1 + len(TABLE_ROWS)
+
+
+def test_compare_single_run_has_no_p_column(runs, tmp_path):
+    text, _ = compare(runs[:1], out_dir=tmp_path)
+    assert "Mann-Whitney" not in text and "final Q" in text

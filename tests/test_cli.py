@@ -1,0 +1,96 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from evojax_mod import cli, records
+from evojax_mod.config import ConfigError, config_from_dict, load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ["--seeds", "2", "--generations", "4", "--pop", "12", "--set", "run.log_every=2",
+        "--set", "run.checkpoint_every=2", "--quiet"]
+
+
+def write(tmp_path, text, name="c.yaml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("text, key, allowed", [
+    ("run: {populaton: 10}", "run.populaton", "unknown key; allowed: population"),
+    ("run: {population: ten}", "run.population", "an integer"),
+    ("run: {population: 7}", "run.population", "an even integer >= 4"),
+    ("objectives: {cost_pressure: 1.5}", "objectives.cost_pressure", "a probability in (0, 1]"),
+    ("objectives: {connection_cost: wires}", "objectives.connection_cost", "one of: none, edges"),
+    ("schedule: {kind: mvg, goals: [and]}", "schedule.goals", "at least two goals"),
+    ("schedule: {goals: [maybe]}", "schedule.goals", "combiner names"),
+    ("genome: {weight_set: ternary}", "genome.weight_set", "one of: lab, retina_cpp_2013"),
+    ("run: {generations: 25, log_every: 10}", "run.generations", "a multiple of log_every"),
+    ("tsk: {name: retina}", "tsk", "unknown key; allowed: name, description, task"),
+    ("objectives: {diversity: 1}", "objectives.diversity", "true or false"),
+    ("- just\n- a list", "the config file", "a mapping"),
+])
+def test_bad_config_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys, text, key, allowed):
+    out = tmp_path / "run"
+    code = cli.main(["run", str(write(tmp_path, text)), "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1
+    assert f"'{key}'" in err and allowed in err
+    assert not out.exists()
+
+
+def test_missing_file_and_bad_override(tmp_path, capsys):
+    assert cli.main(["run", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "r")]) == 2
+    assert "not found" in capsys.readouterr().err
+    good = write(tmp_path, "name: x")
+    assert cli.main(["run", str(good), "--set", "run.population", "--out", str(tmp_path / "r")]) == 2
+    assert "key=value" in capsys.readouterr().err
+    assert cli.main(["run", str(good), "--set", "run.seeds=-1", "--out", str(tmp_path / "r")]) == 2
+    assert "'run.seeds'" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+def test_no_traceback_from_the_real_command(tmp_path):
+    bad = write(tmp_path, "run: {population: 3}")
+    proc = subprocess.run([sys.executable, "-m", "evojax_mod", "run", str(bad), "--out", str(tmp_path / "r")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "r").exists()
+
+
+def test_overrides_and_presets():
+    cfg = load_config(ROOT / "configs/clune2013/pcc.yaml", seeds=3, overrides={"objectives.cost_pressure": 0.5})
+    assert cfg.run.seeds == 3 and cfg.objectives.cost_pressure == 0.5
+    for name in ("pa", "pcc", "pa_or", "pcc_or"):
+        c = load_config(ROOT / f"configs/clune2013/{name}.yaml")
+        assert (c.run.population, c.run.generations) == (1000, 25000)
+        assert c.objectives.connection_cost == ("none" if name.startswith("pa") else "optimal_length")
+        assert c.schedule.goals == (("or",) if name.endswith("_or") else ("and",))
+    pcc = load_config(ROOT / "configs/clune2013/pcc.yaml")
+    assert pcc.objectives.cost_pressure == 0.25 and pcc.mutation.bias_rate == pytest.approx(1 / 24)
+    load_config(ROOT / "configs/quickstart.yaml")
+    with pytest.raises(ConfigError):
+        config_from_dict({"run": {"checkpoint_every": 7, "log_every": 2}})
+
+
+def test_run_report_compare_end_to_end(tmp_path, capsys):
+    cfg = str(ROOT / "configs/quickstart.yaml")
+    assert cli.main(["run", cfg, "--out", str(tmp_path / "a"), *TINY]) == 0
+    assert cli.main(["run", cfg, "--out", str(tmp_path / "b"), *TINY, "--set", "objectives.connection_cost=none"]) == 0
+    assert "seed-generations/s" in capsys.readouterr().out
+    # a second run into the same folder is refused; resume of a finished run is a no-op
+    assert cli.main(["run", cfg, "--out", str(tmp_path / "a"), *TINY]) == 2
+    assert cli.main(["resume", str(tmp_path / "a"), "--quiet"]) == 0
+    assert cli.main(["report", str(tmp_path / "a")]) == 0
+    assert (tmp_path / "a/figures/curves.png").stat().st_size > 1000
+    assert cli.main(["compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0
+    table = capsys.readouterr().out
+    assert "final Q" in table and "p (Mann-Whitney)" in table
+    assert cli.main(["report", str(tmp_path / "nothing")]) == 2
+    m = records.read_metrics(tmp_path / "a")
+    assert np.all(np.unique(m["generation"]) == [0, 2, 4])

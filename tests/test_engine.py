@@ -1,0 +1,96 @@
+import os
+import subprocess
+import sys
+import textwrap
+
+import jax
+import numpy as np
+import pytest
+
+from evojax_mod import engine, records
+from evojax_mod.config import config_from_dict
+from evojax_mod.runner import RunError, run
+
+SMALL = {"run": {"population": 24, "generations": 12, "seeds": 2, "log_every": 3, "checkpoint_every": 6}}
+
+
+def small_config(**run):
+    data = {"run": dict(SMALL["run"], **run)}
+    return config_from_dict(data)
+
+
+def assert_same_tree(a, b):
+    for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)):
+        np.testing.assert_array_equal(np.asarray(x), np.asarray(y))
+
+
+@pytest.fixture(scope="module")
+def full_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "full"
+    return run(small_config(), out, progress=False)
+
+
+def test_run_directory_contents(full_run):
+    out = full_run.run_dir
+    for name in (records.CONFIG, records.METRICS, records.CHAMPIONS, records.CHECKPOINT, records.SUMMARY):
+        assert (out / name).is_file()
+    m = records.read_metrics(out)
+    assert list(m) == ["seed", "generation", *engine.METRIC_NAMES]
+    assert len(m["seed"]) == 2 * 5  # generations 0, 3, 6, 9, 12 for 2 seeds
+    np.testing.assert_array_equal(np.unique(m["generation"]), [0, 3, 6, 9, 12])
+    assert np.all((m["best_performance"] >= m["mean_performance"]) & (m["best_performance"] <= 1))
+    assert np.all(m["champion_q"] <= 1) and np.all(m["champion_edges"] >= m["champion_functional_edges"])
+    champs = records.read_champions(out)
+    assert champs["champion_edge_mask"].shape == (2, 5, 106)
+    assert records.read_config(out) == full_run.config
+
+
+def test_resume_after_a_stop_ends_bit_for_bit_equal(full_run, tmp_path):
+    out = tmp_path / "pieces"
+    first = run(small_config(), out, progress=False, stop_after=6)
+    assert int(first.generations[-1]) == 6
+    resumed = run(small_config(), out, resume=True, progress=False)
+    assert_same_tree(resumed.state, full_run.state)
+    np.testing.assert_array_equal(resumed.rows, full_run.rows)
+    assert (out / records.METRICS).read_text() == (full_run.run_dir / records.METRICS).read_text()
+
+
+def test_seed_streams_do_not_depend_on_batch_size(full_run):
+    alone = run(small_config(seeds=1), None, progress=False)
+    assert_same_tree(jax.tree.map(lambda a: a[0], full_run.state), jax.tree.map(lambda a: a[0], alone.state))
+
+
+def test_run_refuses_to_overwrite_and_resume_needs_a_checkpoint(full_run, tmp_path):
+    with pytest.raises(RunError, match="exists and is not empty"):
+        run(small_config(), full_run.run_dir, progress=False)
+    with pytest.raises(RunError, match="no checkpoint"):
+        run(small_config(), tmp_path / "none", resume=True, progress=False)
+
+
+def test_step_keeps_population_and_improves_over_random(full_run):
+    m = full_run.metrics
+    first = m["best_performance"][m["generation"] == 0]
+    last = m["best_performance"][m["generation"] == 12]
+    assert np.all(last >= first)  # elitist (mu + lambda) with performance always compared
+    assert full_run.state.parents.edge_mask.shape == (2, 24, 106)
+
+
+def test_sharded_run_equals_unsharded_on_four_cpu_devices(full_run, tmp_path):
+    script = textwrap.dedent(f"""
+        import jax, numpy as np
+        from evojax_mod.config import config_from_dict
+        from evojax_mod.runner import run
+        assert len(jax.devices()) == 4
+        cfg = config_from_dict({{"run": {dict(SMALL["run"], seeds=4)!r}}})
+        r = run(cfg, None, progress=False)
+        np.savez("{tmp_path}/sharded.npz", *[np.asarray(x) for x in jax.tree.leaves(r.state)])
+        print(r.state.parents.edge_mask.sharding)
+    """)
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4")
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "NamedSharding" in out.stdout
+    single = run(small_config(seeds=4), None, progress=False)
+    with np.load(tmp_path / "sharded.npz") as data:
+        for i, leaf in enumerate(jax.tree.leaves(single.state)):
+            np.testing.assert_array_equal(data[f"arr_{i}"], np.asarray(leaf))

@@ -1,0 +1,84 @@
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from evojax_mod import objectives as obj
+from evojax_mod.genomes import layered
+from tests.genomes.test_layered import SPEC, one, random_genomes
+
+
+def test_performance_sign_convention():
+    target = jnp.array([True, True, False, False, True, False])
+    outputs = jnp.array([0.5, 0.0, -0.5, 0.0, -1.0, 1.0])
+    # out == 0 is wrong whatever the target
+    assert float(obj.performance_maximise(outputs, target)) == pytest.approx(2 / 6)
+    assert float(obj.performance_maximise(jnp.where(target, 1.0, -1.0), target)) == 1.0
+
+
+def least_squares_length(genome, spec):
+    """Reference: minimise sum of squared edge lengths over free hidden positions by lstsq on
+    the incidence matrix of the simplified network."""
+    edges = np.asarray(layered.functional_edges(genome, spec))
+    src, dst = spec.edge_endpoints
+    src, dst = src[edges], dst[edges]
+    if len(src) == 0:
+        return 0.0
+    n_in, n = spec.layers[0], spec.n_nodes
+    hidden = [v for v in range(n_in, n - 1) if v in set(src) | set(dst)]
+    col = {v: i for i, v in enumerate(hidden)}
+    total = 0.0
+    for coord in (np.asarray(spec.x), np.asarray(spec.y)):
+        a = np.zeros((len(src), len(hidden)))
+        b = np.zeros(len(src))
+        for e, (s, t) in enumerate(zip(src, dst)):
+            for v, sign in ((t, 1.0), (s, -1.0)):
+                if v in col:
+                    a[e, col[v]] += sign
+                else:
+                    b[e] -= sign * coord[v]
+        r = np.linalg.lstsq(a, b, rcond=None)[0] if hidden else np.zeros(0)
+        total += float(np.sum((a @ r - b) ** 2))
+    return total
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10**6))
+def test_optimal_length_equals_least_squares_reference(seed):
+    g = one(random_genomes(1, seed=seed), 0)
+    got = float(obj.optimal_length_minimise(g, SPEC))
+    assert got == pytest.approx(least_squares_length(g, SPEC), rel=1e-4, abs=1e-4)
+    assert got <= float(obj.squared_length_minimise(g, SPEC)) + 1e-4
+
+
+def test_optimal_placement_of_a_chain_is_evenly_spaced():
+    # input 0 (x=-3.5, y=0) -> h1 node 8 -> h2 node 16 -> h3 node 20 -> output 22 (x=0, y=4)
+    src, dst = SPEC.edge_endpoints
+    pairs = {(0, 8), (8, 16), (16, 20), (20, 22)}
+    mask = jnp.asarray([(int(s), int(t)) in pairs for s, t in zip(src, dst)])
+    g = layered.LayeredGenome(edge_mask=mask, weight_index=jnp.zeros(106, jnp.int8),
+                              bias_index=jnp.zeros(15, jnp.int8))
+    x, y = obj.optimal_placement(layered.functional_edges(g, SPEC), SPEC)
+    np.testing.assert_allclose(np.asarray(x)[[8, 16, 20]], [-3.5 * 3 / 4, -3.5 / 2, -3.5 / 4], atol=1e-5)
+    np.testing.assert_allclose(np.asarray(y)[[8, 16, 20]], [1.0, 2.0, 3.0], atol=1e-5)
+    assert float(obj.optimal_length_minimise(g, SPEC)) == pytest.approx((3.5 ** 2 + 16) / 4, rel=1e-5)
+    # dangling edges (no path to the output) cost nothing
+    g2 = g.replace(edge_mask=g.edge_mask | jnp.asarray([(int(s), int(t)) == (1, 9) for s, t in zip(src, dst)]))
+    assert float(obj.optimal_length_minimise(g2, SPEC)) == pytest.approx((3.5 ** 2 + 16) / 4, rel=1e-5)
+    assert float(obj.edge_count_minimise(g2, SPEC)) == 5.0
+
+
+def test_costs_are_minimised_quantities_that_grow_with_wiring():
+    pop = random_genomes(200, seed=4)
+    edges = np.asarray(jax.vmap(lambda g: obj.edge_count_minimise(g, SPEC))(pop))
+    lengths = np.asarray(jax.vmap(lambda g: obj.optimal_length_minimise(g, SPEC))(pop))
+    assert np.all(lengths >= 0)
+    assert np.corrcoef(edges, lengths)[0, 1] > 0.5
+
+
+def test_diversity_is_mean_hamming_distance():
+    rng = np.random.default_rng(0)
+    bits = rng.random((30, 256)) < 0.4
+    brute = np.array([[np.mean(a != b) for b in bits] for a in bits]).mean(1)
+    np.testing.assert_allclose(np.asarray(obj.diversity_maximise(jnp.asarray(bits))), brute, rtol=1e-6)
