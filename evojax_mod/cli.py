@@ -77,8 +77,11 @@ def _cmd_report(args) -> int:
 def _cmd_compare(args) -> int:
     from evojax_mod import report
     _check_runs(args.run_dirs)
-    table, figure = report.compare([Path(p) for p in args.run_dirs],
-                                   Path(args.out) if args.out else None, markdown=args.markdown)
+    try:
+        table, figure = report.compare([Path(p) for p in args.run_dirs], Path(args.out) if args.out else None,
+                                       markdown=args.markdown, generation=args.generation)
+    except ValueError as err:
+        return _fail(str(err))
     print(table)
     print(f"figure: {figure}")
     return 0
@@ -119,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dirs", nargs="+")
     p.add_argument("--out", help="folder for compare.png")
     p.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    p.add_argument("--generation", type=int, help="compare at this generation (default: the latest all runs logged)")
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("presets", help="list the shipped configs")

@@ -99,14 +99,17 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
         except OSError as err:
             raise RunError(f"run directory '{run_dir}': {err.strerror}") from None
     t0 = time.perf_counter()
-    state, rows0, champs0 = engine.batched_init(exp, engine.seed_keys(config))
-    state = engine.shard_seeds(state, rc.seeds)
-    rows = np.asarray(rows0)[:, None, :]
-    generations = np.array([0])
-    champions = {k: v[:, None] for k, v in _champions_dict(champs0).items()}
+    keys = engine.seed_keys(config)
     if resume:
-        state, rows, generations, champions = records.read_checkpoint(run_dir, state)
-        state = engine.shard_seeds(jax.tree.map(jax.numpy.asarray, state), rc.seeds)
+        template = jax.eval_shape(lambda k: engine.batched_init(exp, k)[0], keys)
+        state, rows, generations, champions = records.read_checkpoint(run_dir, template)
+        state = jax.tree.map(jax.numpy.asarray, state)
+    else:
+        state, rows0, champs0 = engine.batched_init(exp, keys)
+        rows = np.asarray(rows0)[:, None, :]
+        generations = np.array([0])
+        champions = {k: v[:, None] for k, v in _champions_dict(champs0).items()}
+    state = engine.shard_seeds(state, rc.seeds)
     start = int(generations[-1])
     compile_seconds, run_seconds = 0.0, 0.0
     jax.block_until_ready(state)

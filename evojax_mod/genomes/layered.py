@@ -192,12 +192,37 @@ def biases(genome: LayeredGenome, spec: LayeredSpec) -> list[jax.Array]:
     return [b[offs[l]:offs[l + 1]] for l in range(len(spec.layers) - 1)]
 
 
+def tanh_is_sign(spec: LayeredSpec) -> bool:
+    """Whether tanh(steepness * x) equals sign(x) exactly in float32 for every pre-activation
+    the network can produce on +-1 inputs.
+
+    With integer weights and biases and inputs in {-1, +1}, every pre-activation is an integer
+    (hidden outputs are then in {-1, 0, +1}, by induction), so |steepness * x| is 0 or at least
+    the steepness. 1 - tanh(10) = 4.1e-9 is below half an ulp of 1.0f (2.98e-8), so for a
+    steepness >= 10 tanh rounds to exactly +-1.0f and to 0 at 0. Clune's lambda = 20 qualifies.
+    """
+    integral = all(float(v).is_integer() for v in spec.weight_values + spec.bias_values)
+    return integral and spec.steepness >= 10.0
+
+
 def express(genome: LayeredGenome, spec: LayeredSpec, inputs: jax.Array) -> jax.Array:
     """Network outputs on a batch of input patterns.
 
-    inputs: float32 [B, n_inputs]; returns float32 [B, n_outputs], each in [-1, 1].
+    inputs: float32 [B, n_inputs] in {-1, +1}; returns float32 [B, n_outputs] in [-1, 1].
     The layered propagation equals Sferes' depth-many synchronous steps on a feed-forward net.
+    The activation is tanh(steepness * x), computed as sign(x) where that is exact
+    (`tanh_is_sign`); `express_tanh` is the plain form, kept as the parity reference.
     """
+    if not tanh_is_sign(spec):
+        return express_tanh(genome, spec, inputs)
+    h = inputs
+    for w, b in zip(weight_matrices(genome, spec), biases(genome, spec)):
+        h = jnp.sign(h @ w + b)
+    return h
+
+
+def express_tanh(genome: LayeredGenome, spec: LayeredSpec, inputs: jax.Array) -> jax.Array:
+    """`express` with the literal activation tanh(steepness * x) (float32 [B, n_outputs])."""
     h = inputs
     for w, b in zip(weight_matrices(genome, spec), biases(genome, spec)):
         h = jnp.tanh(spec.steepness * (h @ w + b))

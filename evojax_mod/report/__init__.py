@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from evojax_mod.report.plots import draw_compare, plot_champions, plot_compare, plot_curves
 from evojax_mod.report.stats import bootstrap_ci, curve_with_ci, mann_whitney
-from evojax_mod.report.summaries import compare_table, final_table, run_labels
+from evojax_mod.report.summaries import compare_table, final_table, logged_generations, run_labels
 
 FIGURES = "figures"
 
@@ -29,17 +31,30 @@ def report(run_dir: str | Path) -> list[Path]:
             plot_champions(run_dir, figures / "champions.png")]
 
 
-def compare(run_dirs: list[str | Path], out_dir: str | Path | None = None,
-            markdown: bool = False) -> tuple[str, Path]:
-    """(table text, figure path) comparing the final values of several runs.
+def common_generation(run_dirs: list[Path]) -> int:
+    """The latest generation that every run has logged (runs of different speed, or still
+    running, are compared at the same point)."""
+    shared = logged_generations(run_dirs[0])
+    for d in run_dirs[1:]:
+        shared = np.intersect1d(shared, logged_generations(d))
+    if shared.size == 0:
+        raise ValueError("the runs share no logged generation")
+    return int(shared[-1])
 
-    The table is ``compare_table`` (plain text, or Markdown with ``markdown=True``); the
-    figure is written to ``out_dir/compare.png``, by default in the first run's figures/.
+
+def compare(run_dirs: list[str | Path], out_dir: str | Path | None = None,
+            markdown: bool = False, generation: int | None = None) -> tuple[str, Path]:
+    """(table text, figure path) comparing several runs at one generation.
+
+    generation: default the latest generation logged by every run. The table is
+    ``compare_table`` (plain text, or Markdown with ``markdown=True``); the figure is written
+    to ``out_dir/compare.png``, by default in the first run's figures/.
     """
     run_dirs = [Path(d) for d in run_dirs]
     if not run_dirs:
         raise ValueError("compare needs at least one run directory")
-    tables = [final_table(d) for d in run_dirs]
+    at = common_generation(run_dirs) if generation is None else generation
+    tables = [final_table(d, at) for d in run_dirs]
     labels = run_labels(run_dirs, [t["name"] for t in tables])
     out = Path(out_dir) if out_dir is not None else run_dirs[0] / FIGURES
     return compare_table(tables, labels, markdown=markdown), draw_compare(tables, labels, out / "compare.png")

@@ -124,8 +124,15 @@ def shared_generations(generations: np.ndarray, champions: dict[str, np.ndarray]
     return shared
 
 
-def final_table(run_dir: Path) -> dict:
-    """Per-seed values at the run's final generation (the latest in both records).
+def logged_generations(run_dir: Path) -> np.ndarray:
+    """Generations present for every seed in both metrics.csv and champions.npz, int [T]."""
+    generations, _ = metric_curves(Path(run_dir))
+    return shared_generations(generations, records.read_champions(Path(run_dir)))
+
+
+def final_table(run_dir: Path, generation: int | None = None) -> dict:
+    """Per-seed values at ``generation`` (default: the run's final generation, the latest in
+    both records).
 
     Returns a dict with: name (str), generation (int), seeds (int), and float [S] arrays
     q (Leicht–Newman Q of the champion's simplified network), modules, cost (squared edge
@@ -137,7 +144,10 @@ def final_table(run_dir: Path) -> dict:
     run_dir = Path(run_dir)
     generations, curves = metric_curves(run_dir)
     champions = records.read_champions(run_dir)
-    final = int(shared_generations(generations, champions)[-1])
+    shared = shared_generations(generations, champions)
+    final = int(shared[-1]) if generation is None else int(generation)
+    if final not in shared:
+        raise ValueError(f"generation {final} is not logged in {run_dir}; latest: {int(shared[-1])}")
     t = snapshot_index(generations, final)
     config = records.read_config(run_dir)
     spec = Experiment(config).spec

@@ -122,3 +122,16 @@ def test_functional_edges_match_the_graph_simplification(seed):
     expected = np.asarray(g.edge_mask) & keep[src] & keep[dst]
     np.testing.assert_array_equal(edges, expected)
     np.testing.assert_array_equal(np.asarray(layered.node_mask(jnp.asarray(edges), SPEC)), keep)
+
+
+def test_sign_fast_path_equals_tanh_bit_for_bit():
+    inputs = jnp.asarray(retina_task().inputs)
+    pop = random_genomes(300, seed=7)
+    fast = jax.vmap(lambda g: layered.express(g, SPEC, inputs))(pop)
+    plain = jax.vmap(lambda g: layered.express_tanh(g, SPEC, inputs))(pop)
+    assert layered.tanh_is_sign(SPEC)
+    np.testing.assert_array_equal(np.asarray(fast), np.asarray(plain))
+    # the proof's premise: 1 - tanh(10) is below half an ulp of 1.0f
+    assert float(jnp.tanh(jnp.float32(10.0))) == 1.0 and float(jnp.tanh(jnp.float32(-200.0))) == -1.0
+    assert not layered.tanh_is_sign(layered.LayeredSpec(steepness=5.0))
+    assert not layered.tanh_is_sign(layered.LayeredSpec(weight_values=(-1.5, 1.5)))
