@@ -1,4 +1,4 @@
-"""The `evojax-mod` command: run, resume, report, compare, presets.
+"""The `evojax-mod` command: run, resume, report, compare, analyze, presets.
 
 Errors a user can act on (bad config, missing file, a run directory in the way) print one line
 to stderr and exit with code 2, leaving nothing half-written.
@@ -46,16 +46,18 @@ def _cmd_resume(args) -> int:
 
 def _print_done(result, out: Path) -> None:
     import numpy as np
-    from evojax_mod.engine import METRIC_NAMES
     last = result.rows[:, -1, :]
-    col = {n: last[:, i] for i, n in enumerate(METRIC_NAMES)}
+    col = {n: last[:, i] for i, n in enumerate(result.names)}
     gens = int(result.generations[-1])
-    print(f"{result.config.name}: {result.rows.shape[0]} seeds x {gens} generations, "
+    n_seeds = result.rows.shape[0]
+    print(f"{result.config.name}: {n_seeds} seeds x {gens} generations, "
           f"population {result.config.run.population}; compile {result.compile_seconds:.1f} s, "
-          f"run {result.run_seconds:.1f} s ({gens * result.rows.shape[0] / max(result.run_seconds, 1e-9):.1f} seed-generations/s)")
+          f"run {result.run_seconds:.1f} s ({gens * n_seeds / max(result.run_seconds, 1e-9):.1f} seed-generations/s)")
+    extra = (f", champion cost median {np.median(col['champion_cost']):.1f}" if "champion_cost" in col
+             else f", champion gates median {np.median(col['champion_gates']):.0f}")
     print(f"  champion Q median {np.median(col['champion_q']):.3f}, best performance median "
-          f"{np.median(col['best_performance']):.3f}, perfect in {int(np.sum(col['first_perfect_generation'] >= 0))}"
-          f"/{len(last)} seeds, champion cost median {np.median(col['champion_cost']):.1f}")
+          f"{np.median(col['best_performance']):.3f}, solved in {int(np.sum(col['first_perfect_generation'] >= 0))}"
+          f"/{n_seeds} seeds{extra}")
     print(f"  results: {out}/metrics.csv, {out}/champions.npz, {out}/summary.json")
 
 
@@ -84,6 +86,19 @@ def _cmd_compare(args) -> int:
         return _fail(str(err))
     print(table)
     print(f"figure: {figure}")
+    return 0
+
+
+def _cmd_analyze(args) -> int:
+    import numpy as np
+    from evojax_mod.report.analysis import analyze_qm
+    _check_runs([args.run_dir])
+    content = analyze_qm(Path(args.run_dir), n_random=args.n_random, rewire=args.rewire, seed=args.seed)
+    qm = np.array([np.nan if c is None else c["qm"] for c in content["champions"]])
+    print(f"Qm of the champions at generation {content['generation']} ({content['rewire']} nulls x "
+          f"{content['n_random']}, Louvain, Q_max = 1 - 1/M): median {np.nanmedian(qm):.3f}, "
+          f"per seed {np.round(qm, 3).tolist()}")
+    print(f"written: {Path(args.run_dir) / 'analysis.json'}")
     return 0
 
 
@@ -124,6 +139,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", action="store_true", help="print a Markdown table")
     p.add_argument("--generation", type=int, help="compare at this generation (default: the latest all runs logged)")
     p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("analyze", help="post-hoc measures of the final champions (Qm) into RUN/analysis.json")
+    p.add_argument("run_dir")
+    p.add_argument("--measures", default="qm", choices=["qm"], help="what to compute")
+    p.add_argument("--n-random", type=int, default=200, help="degree-preserving randomisations per champion")
+    p.add_argument("--rewire", choices=["undirected", "directed", "layered"],
+                   help="null model (default: undirected for circuits, layered for layered nets)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the randomisations")
+    p.set_defaults(func=_cmd_analyze)
 
     p = sub.add_parser("presets", help="list the shipped configs")
     p.set_defaults(func=_cmd_presets)

@@ -33,14 +33,19 @@ def _check(condition: bool, key: str, allowed: str, got: Any) -> None:
         raise ConfigError(f"config key '{key}': expected {allowed}, got {got!r}")
 
 
+TASKS = ("retina", "circuits")
+
+
 @dataclass(frozen=True)
 class TaskConfig:
-    """name: the task (retina: 8 pixels, all 256 patterns)."""
+    """name: retina (8 pixels, all 256 patterns; layered networks, NSGA-II) or circuits
+    (4 inputs x, y, z, w, all 16 patterns; goals combine the sub-goals x XOR y and z XOR w;
+    NAND circuits, elitist GA)."""
 
     name: str = "retina"
 
     def validate(self, at: str) -> None:
-        _check(self.name in ("retina",), f"{at}.name", "one of: retina", self.name)
+        _check(self.name in TASKS, f"{at}.name", f"one of: {', '.join(TASKS)}", self.name)
 
 
 @dataclass(frozen=True)
@@ -71,11 +76,13 @@ class ScheduleConfig:
 
 @dataclass(frozen=True)
 class GenomeConfig:
-    """The layered network (Clune 2013 defaults). weight_set: lab = (-2,-1,1,2) as in the
-    paper and later lab code; retina_cpp_2013 = (2,-1,1,2), the literal array of the Clune-era
-    retina.cpp (an ablation). init_connections: [low, high) edge additions at birth."""
+    """kind: layered (Clune 2013 networks) or circuit (NAND gates; max_gates gates per genome).
+    Layered: weight_set lab = (-2,-1,1,2) as in the paper and later lab code; retina_cpp_2013 =
+    (2,-1,1,2), the literal array of the Clune-era retina.cpp (an ablation); init_connections:
+    [low, high) edge additions at birth."""
 
     kind: str = "layered"
+    max_gates: int = 14
     layers: tuple = (8, 8, 4, 2, 1)
     x: tuple = CLUNE_X
     y: tuple = CLUNE_Y
@@ -85,10 +92,11 @@ class GenomeConfig:
     init_connections: tuple = (0, 120)
 
     def validate(self, at: str) -> None:
-        _check(self.kind == "layered", f"{at}.kind", "layered", self.kind)
+        _check(self.kind in ("layered", "circuit"), f"{at}.kind", "one of: layered, circuit", self.kind)
+        _check(self.max_gates >= 2, f"{at}.max_gates", "an integer >= 2", self.max_gates)
         _check(len(self.layers) >= 2 and all(isinstance(n, int) and n >= 1 for n in self.layers),
                f"{at}.layers", "a list of at least two positive integers", list(self.layers))
-        _check(self.layers[0] == 8 and self.layers[-1] == 1, f"{at}.layers",
+        _check(self.kind != "layered" or (self.layers[0] == 8 and self.layers[-1] == 1), f"{at}.layers",
                "8 inputs and 1 output for the retina task", list(self.layers))
         n = sum(self.layers)
         _check(len(self.x) == n, f"{at}.x", f"{n} coordinates (one per node)", len(self.x))
@@ -103,16 +111,19 @@ class GenomeConfig:
 
 @dataclass(frozen=True)
 class MutationConfig:
-    """weight_changes_per_genome: expected weight steps per child (p = this / n_edges per edge);
-    bias_rate: per-neuron bias resampling probability; add_connection / remove_connection:
-    per-child probabilities of one edge addition / removal."""
+    """Layered: weight_changes_per_genome: expected weight steps per child (p = this / n_edges
+    per edge); bias_rate: per-neuron bias resampling probability; add_connection /
+    remove_connection: per-child probabilities of one edge addition / removal.
+    Circuit: per_genome: Pm, the probability that a child gets one point mutation."""
 
     weight_changes_per_genome: float = 2.0
     bias_rate: float = 1.0 / 24.0
     add_connection: float = 0.2
     remove_connection: float = 0.2
+    per_genome: float = 0.7
 
     def validate(self, at: str) -> None:
+        _check(0 <= self.per_genome <= 1, f"{at}.per_genome", "a probability in [0, 1]", self.per_genome)
         _check(self.weight_changes_per_genome >= 0, f"{at}.weight_changes_per_genome", "a number >= 0",
                self.weight_changes_per_genome)
         for name in ("bias_rate", "add_connection", "remove_connection"):
@@ -125,13 +136,19 @@ class ObjectivesConfig:
     """performance is always objective 0 (maximised, pressure 1). connection_cost: none (PA),
     edges, length (squared length at fixed coordinates) or optimal_length (after optimal
     placement of the hidden nodes; Clune's P&CC); minimised, used in a comparison with
-    probability cost_pressure. diversity: add the behavioural-diversity objective (maximised)."""
+    probability cost_pressure. diversity: add the behavioural-diversity objective (maximised).
+    Circuits (a scalar fitness, maximised): fraction correct minus size_penalty per active gate
+    beyond free_gates."""
 
     connection_cost: str = "optimal_length"
     cost_pressure: float = 0.25
     diversity: bool = True
+    size_penalty: float = 0.0
+    free_gates: int = 11
 
     def validate(self, at: str) -> None:
+        _check(self.size_penalty >= 0, f"{at}.size_penalty", "a number >= 0", self.size_penalty)
+        _check(self.free_gates >= 0, f"{at}.free_gates", "an integer >= 0", self.free_gates)
         _check(self.connection_cost in COST_KINDS, f"{at}.connection_cost", f"one of: {', '.join(COST_KINDS)}",
                self.connection_cost)
         _check(0 < self.cost_pressure <= 1, f"{at}.cost_pressure", "a probability in (0, 1]", self.cost_pressure)
@@ -139,12 +156,18 @@ class ObjectivesConfig:
 
 @dataclass(frozen=True)
 class SelectionConfig:
-    """kind: nsga2 = (mu + lambda) NSGA-II with stochastic dominance (Clune 2013)."""
+    """kind: nsga2 = (mu + lambda) NSGA-II with stochastic dominance (Clune 2013), or elitist =
+    Kashtan & Alon's GA: the `elite` best copied, the rest children of elite parents, crossed
+    with probability crossover_rate, then mutated."""
 
     kind: str = "nsga2"
+    elite: int = 300
+    crossover_rate: float = 0.5
 
     def validate(self, at: str) -> None:
-        _check(self.kind == "nsga2", f"{at}.kind", "nsga2", self.kind)
+        _check(self.kind in ("nsga2", "elitist"), f"{at}.kind", "one of: nsga2, elitist", self.kind)
+        _check(self.elite >= 1, f"{at}.elite", "an integer >= 1", self.elite)
+        _check(0 <= self.crossover_rate <= 1, f"{at}.crossover_rate", "a probability in [0, 1]", self.crossover_rate)
 
 
 @dataclass(frozen=True)
@@ -192,7 +215,17 @@ class ExperimentConfig:
             value = getattr(self, f.name)
             if dataclasses.is_dataclass(value):
                 value.validate(f.name)
+        genome, selection = COMPATIBLE[self.task.name]
+        _check(self.genome.kind == genome, "genome.kind", f"{genome} for task {self.task.name}", self.genome.kind)
+        _check(self.selection.kind == selection, "selection.kind", f"{selection} for task {self.task.name}",
+               self.selection.kind)
+        if selection == "elitist":
+            _check(self.selection.elite <= self.run.population, "selection.elite",
+                   f"at most run.population ({self.run.population})", self.selection.elite)
         return self
+
+
+COMPATIBLE = {"retina": ("layered", "nsga2"), "circuits": ("circuit", "elitist")}
 
 
 def _coerce(value: Any, annotation: Any, key: str) -> Any:

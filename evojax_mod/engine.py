@@ -1,9 +1,11 @@
 """The evolutionary engine: state, one generation as a pure function, and chunked runs.
 
-One generation (`step`) is: tournament -> mutate children -> evaluate parents and children on
-the active goal -> diversity over the mixed population -> NSGA-II survivors. A run is a
-`lax.scan` over generations inside one jitted call per chunk, `vmap`ped over seeds; with
-several devices the seed axis is sharded through `jax.sharding`.
+One Clune generation (`step`) is: tournament -> mutate children -> evaluate parents and
+children on the active goal -> diversity over the mixed population -> NSGA-II survivors.
+A run is a `lax.scan` over generations inside one jitted call per chunk, `vmap`ped over
+seeds; with several devices the seed axis is sharded through `jax.sharding`. The chunk and
+batch functions work for any experiment object (`experiment_for`): this module's layered
+NSGA-II `Experiment`, or `circuit_engine.CircuitExperiment`.
 """
 from __future__ import annotations
 
@@ -73,6 +75,21 @@ class Experiment:
         if o.diversity:
             p.append(1.0)
         return tuple(p)
+
+    metric_names = METRIC_NAMES
+
+    def init_state(self, key) -> "EvolutionState":
+        return init_state(self, key)
+
+    def step(self, state: "EvolutionState") -> "EvolutionState":
+        return step(self, state)
+
+    def metrics(self, state: "EvolutionState"):
+        return metrics(self, state)
+
+    def node_coordinates(self) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y) float [n_nodes] for drawing champions."""
+        return np.asarray(self.spec.x), np.asarray(self.spec.y)
 
     @property
     def objective_names(self) -> tuple[str, ...]:
@@ -179,14 +196,24 @@ def metrics(exp: Experiment, state: EvolutionState):
     return row, champ
 
 
-def run_chunk(exp: Experiment, state: EvolutionState, n_logs: int):
+def experiment_for(config: ExperimentConfig):
+    """The compiled experiment of a config: layered networks under NSGA-II (retina) or NAND
+    circuits under the elitist GA (circuits). Both offer init_state, step, metrics,
+    metric_names and node_coordinates."""
+    if config.task.name == "circuits":
+        from evojax_mod.circuit_engine import CircuitExperiment
+        return CircuitExperiment(config)
+    return Experiment(config)
+
+
+def run_chunk(exp, state, n_logs: int):
     """``n_logs`` blocks of ``log_every`` generations for one seed; a metrics row and the
     champion at the end of each block. Returns (state, rows [n_logs, K], champions [n_logs])."""
     log_every = exp.config.run.log_every
 
     def block(s, _):
-        s = jax.lax.fori_loop(0, log_every, lambda _, x: step(exp, x), s)
-        return s, metrics(exp, s)
+        s = jax.lax.fori_loop(0, log_every, lambda _, x: exp.step(x), s)
+        return s, exp.metrics(s)
 
     state, (rows, champs) = jax.lax.scan(block, state, None, length=n_logs)
     return state, rows, champs
@@ -199,14 +226,16 @@ def seed_keys(config: ExperimentConfig) -> jax.Array:
 
 
 @partial(jax.jit, static_argnums=0)
-def batched_init(exp: Experiment, keys):
-    state = jax.vmap(lambda k: init_state(exp, k))(keys)
-    rows, champs = jax.vmap(lambda s: metrics(exp, s))(state)
+def batched_init(exp, keys):
+    """Initial states of all seeds, with their metrics rows and champions (leading axis S)."""
+    state = jax.vmap(exp.init_state)(keys)
+    rows, champs = jax.vmap(exp.metrics)(state)
     return state, rows, champs
 
 
 @partial(jax.jit, static_argnums=(0, 2))
-def batched_chunk(exp: Experiment, state, n_logs: int):
+def batched_chunk(exp, state, n_logs: int):
+    """`run_chunk` for all seeds at once (vmapped over the leading seed axis)."""
     return jax.vmap(lambda s: run_chunk(exp, s, n_logs))(state)
 
 

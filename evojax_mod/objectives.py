@@ -9,7 +9,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from evojax_mod.genomes.layered import LayeredSpec, functional_edges, node_mask
+from evojax_mod.genomes.layered import LayeredSpec, functional_edges
 
 COST_KINDS = ("none", "edges", "length", "optimal_length")
 
@@ -103,7 +103,3 @@ def diversity_maximise(bits: jax.Array) -> jax.Array:
     per_bit = jnp.where(bits, n - ones, ones)
     return jnp.sum(per_bit, axis=1) / (n * bits.shape[1])
 
-
-def simplified_nodes(genome, spec: LayeredSpec) -> jax.Array:
-    """Nodes of the simplified network, bool [n_nodes]."""
-    return node_mask(functional_edges(genome, spec), spec)

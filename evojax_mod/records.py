@@ -20,9 +20,9 @@ from pathlib import Path
 
 import jax
 import numpy as np
+import yaml
 
 from evojax_mod.config import ExperimentConfig, config_from_dict, dump_config
-import yaml
 
 CONFIG = "config.yaml"
 METRICS = "metrics.csv"
@@ -66,7 +66,7 @@ def metrics_csv(rows: np.ndarray, generations: np.ndarray, names: tuple[str, ...
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(("seed", "generation") + names)
     integer = {"goal", "n_perfect", "champion_modules", "champion_edges", "champion_functional_edges",
-               "first_perfect_generation"}
+               "first_perfect_generation", "champion_gates"}
     for s in range(rows.shape[0]):
         for t, g in enumerate(generations):
             values = [int(v) if n in integer else float(f"{v:.6g}") for n, v in zip(names, rows[s, t])]

@@ -1,7 +1,6 @@
 """Host side of a run: chunks of jitted generations, progress, records, checkpoints, resume."""
 from __future__ import annotations
 
-import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -90,7 +89,7 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
     resume: continue from RUN/checkpoint.npz; the final state equals an uninterrupted run's.
     stop_after: return after this many generations in this call (the run can be resumed).
     """
-    exp = engine.Experiment(config)
+    exp = engine.experiment_for(config)
     rc = config.run
     run_dir = Path(out) if out is not None else None
     if run_dir is not None:
@@ -119,8 +118,8 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
     end = rc.generations if stop_after is None else min(rc.generations, start + stop_after)
     bar = tqdm(total=rc.generations, initial=start, disable=not progress, unit="gen",
                file=sys.stderr, dynamic_ncols=True)
-    q_col = engine.METRIC_NAMES.index("champion_q")
-    perf_col = engine.METRIC_NAMES.index("best_performance")
+    names = exp.metric_names
+    q_col, perf_col = names.index("champion_q"), names.index("best_performance")
     compiled: dict = {}
     g = start
     while g < end:
@@ -141,23 +140,18 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
         champions = _concat(champions, _champions_dict(new_champs))
         if run_dir is not None:
             records.write_checkpoint(run_dir, state, rows, generations, champions)
-            records.write_records(run_dir, rows, generations, engine.METRIC_NAMES, champions,
-                                  (np.asarray(exp.spec.x), np.asarray(exp.spec.y)))
+            records.write_records(run_dir, rows, generations, names, champions, exp.node_coordinates())
         bar.update(n_gen)
         bar.set_postfix(gens_per_s=f"{n_gen / max(time.perf_counter() - t, 1e-9):.1f}",
                         best=f"{np.median(rows[:, -1, perf_col]):.3f}",
                         Q=f"{np.median(rows[:, -1, q_col]):.3f}")
     bar.close()
-    result = RunResult(config, run_dir, state, rows, generations, champions,
+    result = RunResult(config, run_dir, state, rows, generations, champions, names=names,
                        compile_seconds=compile_seconds + init_seconds, run_seconds=run_seconds)
     if run_dir is not None:
         if g == start:
             records.write_checkpoint(run_dir, state, rows, generations, champions)
-            records.write_records(run_dir, rows, generations, engine.METRIC_NAMES, champions,
-                                  (np.asarray(exp.spec.x), np.asarray(exp.spec.y)))
+            records.write_records(run_dir, rows, generations, names, champions, exp.node_coordinates())
         records.write_summary(run_dir, _summary(result))
     return result
 
-
-def remove_run_dir(out: Path) -> None:
-    shutil.rmtree(out, ignore_errors=True)

@@ -94,3 +94,28 @@ def test_sharded_run_equals_unsharded_on_four_cpu_devices(full_run, tmp_path):
     with np.load(tmp_path / "sharded.npz") as data:
         for i, leaf in enumerate(jax.tree.leaves(single.state)):
             np.testing.assert_array_equal(data[f"arr_{i}"], np.asarray(leaf))
+
+
+def test_a_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
+    """SIGKILL the real command after its first checkpoint, then resume."""
+    import signal
+    import time
+
+    cfg_path = tmp_path / "kill.yaml"
+    cfg_path.write_text("run: {population: 24, generations: 600, seeds: 2, log_every: 3, checkpoint_every: 6}\n")
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([sys.executable, "-m", "evojax_mod", "run", str(cfg_path), "--out", str(out), "--quiet"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while not (out / records.CHECKPOINT).exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert (out / records.CHECKPOINT).exists()
+    cfg = records.read_config(out)
+    done = int(records.read_metrics(out)["generation"].max())
+    resumed = run(cfg, out, resume=True, progress=False)
+    uninterrupted = run(cfg, tmp_path / "straight", progress=False)
+    assert proc.returncode == -signal.SIGKILL and done < 600
+    assert_same_tree(resumed.state, uninterrupted.state)
+    np.testing.assert_array_equal(resumed.rows, uninterrupted.rows)

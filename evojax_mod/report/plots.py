@@ -21,8 +21,8 @@ from evojax_mod.report.summaries import (champion_networks, final_table, metric_
                                          run_labels, shared_generations, snapshot_index)
 
 CURVE_PANELS = (("best_performance", "best performance"), ("champion_q", "champion Q"))
-COMPARE_PANELS = (("q", "final Q"), ("cost", "cost (opt. placement)"), ("edges", "edges"),
-                  ("performance", "performance"))
+COMPARE_PANELS = (("q", "final Q"), ("qm", "Qm"), ("cost", "cost (opt. placement)"), ("edges", "edges"),
+                  ("gates", "active gates"), ("performance", "performance"))
 POSITIVE, NEGATIVE, INACTIVE = "tab:blue", "tab:red", "0.85"
 # Module colours: Dark2 has no pure blue or red, so nodes stay distinct from edge signs.
 MODULE_COLOURS = colormaps["Dark2"].colors
@@ -118,10 +118,12 @@ def plot_champions(run_dir: Path, path: Path, generation: int = -1, max_seeds: i
 def draw_compare(tables: list[dict], labels: list[str], path: Path) -> Path:
     """Box plots with every seed's value overlaid, one box per run, for final Q, cost, edges
     and performance. tables: ``final_table`` dicts. Returns ``path``."""
-    fig = Figure(figsize=(3.0 * len(COMPARE_PANELS), 3.8), layout="constrained")
+    fig = Figure(figsize=(3.0 * sum(all(k in t for t in tables) for k, _ in COMPARE_PANELS), 3.8),
+                 layout="constrained")
     rng = np.random.default_rng(0)
     positions = np.arange(1, len(tables) + 1)
-    for ax, (key, title) in zip(fig.subplots(1, len(COMPARE_PANELS)), COMPARE_PANELS):
+    panels = [(key, title) for key, title in COMPARE_PANELS if all(key in t for t in tables)]
+    for ax, (key, title) in zip(fig.subplots(1, len(panels), squeeze=False)[0], panels):
         values = [t[key][~np.isnan(t[key])] for t in tables]
         ax.boxplot(values, positions=positions, widths=0.5, showfliers=False,
                    medianprops={"color": "black"})

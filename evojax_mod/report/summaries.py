@@ -18,6 +18,7 @@ from evojax_mod import records
 from evojax_mod.engine import Experiment
 from evojax_mod.genomes import layered
 from evojax_mod.modularity import leicht_newman, left_right_split
+from evojax_mod.report.analysis import read_qm
 from evojax_mod.report.stats import bootstrap_ci, mann_whitney
 
 # Retina inputs: node i is pattern bit i; bits 0..3 are the left 2x2 block, 4..7 the right.
@@ -150,22 +151,28 @@ def final_table(run_dir: Path, generation: int | None = None) -> dict:
         raise ValueError(f"generation {final} is not logged in {run_dir}; latest: {int(shared[-1])}")
     t = snapshot_index(generations, final)
     config = records.read_config(run_dir)
-    spec = Experiment(config).spec
-    networks = champion_networks(spec, champions, snapshot_index(champions["generation"], final))
     first_perfect = curves["first_perfect_generation"][:, t]
-    return {
+    table = {
         "name": config.name,
         "generation": final,
         "seeds": first_perfect.size,
         "q": curves["champion_q"][:, t],
         "modules": curves["champion_modules"][:, t],
-        "cost": curves["champion_cost"][:, t],
-        "edges": curves["champion_edges"][:, t],
-        "functional_edges": curves["champion_functional_edges"][:, t],
         "performance": curves["champion_performance"][:, t],
         "generations_to_perfect": np.where(first_perfect < 0, np.nan, first_perfect),
-        "left_right": np.array([n.left_right for n in networks], dtype=bool),
     }
+    qm = read_qm(run_dir, final)
+    if config.task.name == "circuits":
+        table.update(gates=curves["champion_gates"][:, t], rows=CIRCUIT_ROWS)
+    else:
+        spec = Experiment(config).spec
+        networks = champion_networks(spec, champions, snapshot_index(champions["generation"], final))
+        table.update(cost=curves["champion_cost"][:, t], edges=curves["champion_edges"][:, t],
+                     functional_edges=curves["champion_functional_edges"][:, t],
+                     left_right=np.array([n.left_right for n in networks], dtype=bool), rows=TABLE_ROWS)
+    if qm is not None:
+        table["qm"] = qm
+    return table
 
 
 def run_labels(run_dirs: list[Path], names: list[str]) -> list[str]:
@@ -176,7 +183,16 @@ def run_labels(run_dirs: list[Path], names: list[str]) -> list[str]:
     return [str(d) for d in run_dirs]
 
 
-# (row label, final_table key). Q, cost, edges and performance are medians over seeds.
+# (row label, final_table key) per task. Numbers are medians over seeds. The Qm row appears
+# when every run has an analysis.json for the compared generation (`evojax-mod analyze`).
+QM_ROW = ("Qm (Louvain, Q_max = 1 - 1/M)", "qm")
+CIRCUIT_ROWS = (
+    ("final Q (Leicht-Newman, directed)", "q"),
+    ("modules", "modules"),
+    ("active gates", "gates"),
+    ("performance (current goal)", "performance"),
+    ("generations to solution", "generations_to_perfect"),
+)
 TABLE_ROWS = (
     ("final Q", "q"),
     ("cost (optimal-placement sq. length)", "cost"),
@@ -221,7 +237,7 @@ def _test_values(key: str, values: np.ndarray) -> np.ndarray:
 
 
 def compare_table(tables: list[dict], labels: list[str], markdown: bool = False) -> str:
-    """Text table of final values: one row per entry of TABLE_ROWS, one column per run
+    """Text table of final values: one row per entry of the tables' rows, one column per run
     ("median [95% CI]" over seeds), plus a two-sided Mann–Whitney p column for two runs.
 
     tables: ``final_table`` dicts; labels: one column title per run. Plain text is aligned
@@ -230,7 +246,10 @@ def compare_table(tables: list[dict], labels: list[str], markdown: bool = False)
     header = ["", *labels] + (["p (Mann-Whitney)"] if len(tables) == 2 else [])
     rows = [["seeds @ final generation", *(f"{t['seeds']} @ {t['generation']}" for t in tables)]
             + ([""] if len(tables) == 2 else [])]
-    for title, key in TABLE_ROWS:
+    if len({t["rows"] for t in tables}) != 1:
+        raise ValueError("runs of different tasks cannot share one table")
+    qm_row = (QM_ROW,) if all("qm" in t for t in tables) else ()
+    for title, key in tables[0]["rows"] + qm_row:
         row = [title, *(_cell(key, t[key]) for t in tables)]
         if len(tables) == 2:
             row.append(_p_value(mann_whitney(*(_test_values(key, t[key]) for t in tables))))

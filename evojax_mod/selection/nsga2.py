@@ -114,9 +114,13 @@ def nondominated_ranks(objectives, maximize: Sequence[bool]) -> jax.Array:
     signs = jnp.where(jnp.asarray(maximize, bool), 1.0, -1.0)
     f = jnp.asarray(objectives, jnp.float32) * signs
     n, m = f.shape
-    return _peel(jax.random.PRNGKey(0), f, (1.0,) * m, n, _ROWS_PER_STEP)
+    return _peel_jit(jax.random.PRNGKey(0), f, (1.0,) * m, n, _ROWS_PER_STEP)
 
 
+_peel_jit = jax.jit(_peel, static_argnums=(2, 3, 4))
+
+
+@jax.jit
 def crowding_distances(objectives, ranks) -> jax.Array:
     """Crowding distance of Deb et al. 2002 within each front, float32 [N].
 
