@@ -244,3 +244,20 @@ def fraction_correct(output_table: jax.Array, goal_table: jax.Array,
     [0, 1], to be MAXIMISED. Tables broadcast (e.g. uint32 [S] against a scalar goal)."""
     agree = ~(output_table ^ goal_table) & jnp.uint32(spec.full_mask)
     return jax.lax.population_count(agree).astype(jnp.float32) / spec.n_patterns
+
+
+def computes_sub_goals(genome: CircuitGenome, spec: CircuitSpec) -> jax.Array:
+    """bool [2]: some active node computes x XOR y (resp. z XOR w) or its complement.
+
+    The motif test of Kashtan & Alon's modular solutions: a circuit with both is built from two
+    XOR modules feeding a combiner; a compact fixed-goal solution typically lacks them."""
+    tables = truth_tables(genome, spec)
+    active = active_nodes(genome, spec)
+    full = jnp.uint32(spec.full_mask)
+
+    def present(sub):
+        sub = jnp.uint32(sub)
+        return jnp.any(active & ((tables == sub) | (tables == (~sub & full))))
+
+    xor_xy, xor_zw = sub_goal_tables(spec)
+    return jnp.stack([present(xor_xy), present(xor_zw)])

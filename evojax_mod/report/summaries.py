@@ -15,8 +15,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from evojax_mod import records
-from evojax_mod.engine import Experiment
-from evojax_mod.genomes import layered
+from evojax_mod.engine import Experiment, experiment_for
+from evojax_mod.genomes import circuit, layered
 from evojax_mod.modularity import leicht_newman, left_right_split
 from evojax_mod.report.analysis import read_qm
 from evojax_mod.report.stats import bootstrap_ci, mann_whitney
@@ -125,6 +125,16 @@ def shared_generations(generations: np.ndarray, champions: dict[str, np.ndarray]
     return shared
 
 
+def xor_motifs(config, champions: dict[str, np.ndarray], index: int) -> np.ndarray:
+    """bool [S]: the champion circuit at snapshot ``index`` computes both XOR sub-goals
+    (`circuit.computes_sub_goals`), i.e. it carries Kashtan & Alon's two XOR modules."""
+    spec = experiment_for(config).spec
+    genomes = circuit.CircuitGenome(gate_inputs=jnp.asarray(champions["champion_gate_inputs"][:, index]),
+                                    output=jnp.asarray(champions["champion_output"][:, index]))
+    both = jax.vmap(lambda g: jnp.all(circuit.computes_sub_goals(g, spec)))(genomes)
+    return np.asarray(both, dtype=bool)
+
+
 def logged_generations(run_dir: Path) -> np.ndarray:
     """Generations present for every seed in both metrics.csv and champions.npz, int [T]."""
     generations, _ = metric_curves(Path(run_dir))
@@ -135,12 +145,13 @@ def final_table(run_dir: Path, generation: int | None = None) -> dict:
     """Per-seed values at ``generation`` (default: the run's final generation, the latest in
     both records).
 
-    Returns a dict with: name (str), generation (int), seeds (int), and float [S] arrays
-    q (Leicht–Newman Q of the champion's simplified network), modules, cost (squared edge
-    length after optimal placement of the hidden nodes, coordinate units squared), edges
-    (genome edges), functional_edges, performance (fraction of the 256 patterns right),
-    generations_to_perfect (first generation with a perfect individual, NaN when never),
-    and left_right bool [S].
+    Returns a dict with: name (str), generation (int), seeds (int), rows (the table rows of
+    the task), and float [S] arrays q (Leicht–Newman Q of the champion's functional graph),
+    modules, performance (fraction of patterns right), generations_to_perfect (NaN when
+    never), plus qm when RUN/analysis.json holds Qm for this generation. Retina runs add cost
+    (squared edge length after optimal placement, coordinate units squared), edges (genome
+    edges), functional_edges and left_right bool [S]; circuit runs add gates (active gates)
+    and xor_modules bool [S].
     """
     run_dir = Path(run_dir)
     generations, curves = metric_curves(run_dir)
@@ -163,7 +174,8 @@ def final_table(run_dir: Path, generation: int | None = None) -> dict:
     }
     qm = read_qm(run_dir, final)
     if config.task.name == "circuits":
-        table.update(gates=curves["champion_gates"][:, t], rows=CIRCUIT_ROWS)
+        table.update(gates=curves["champion_gates"][:, t], rows=CIRCUIT_ROWS,
+                     xor_modules=xor_motifs(config, champions, snapshot_index(champions["generation"], final)))
     else:
         spec = Experiment(config).spec
         networks = champion_networks(spec, champions, snapshot_index(champions["generation"], final))
@@ -192,6 +204,7 @@ CIRCUIT_ROWS = (
     ("active gates", "gates"),
     ("performance (current goal)", "performance"),
     ("generations to solution", "generations_to_perfect"),
+    ("two XOR modules (fraction)", "xor_modules"),
 )
 TABLE_ROWS = (
     ("final Q", "q"),
@@ -217,7 +230,7 @@ def _p_value(p: float) -> str:
 def _cell(key: str, values: np.ndarray) -> str:
     """'median [low, high]' with a 95% bootstrap CI; counts where a row is about a fraction."""
     n = values.size
-    if key == "left_right":
+    if key in ("left_right", "xor_modules"):
         fraction, low, high = bootstrap_ci(values.astype(float), np.mean)
         return f"{_number(fraction)} [{_number(low)}, {_number(high)}] ({int(values.sum())}/{n})"
     median, low, high = bootstrap_ci(values)

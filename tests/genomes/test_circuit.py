@@ -190,3 +190,14 @@ def test_crossover_children_are_valid_and_mix_both_parents():
     assert np.all(from_a == (np.arange(SPEC.max_gates) < cut[:, None]))  # a prefix from a
     assert cut.min() == 1 and cut.max() == SPEC.max_gates - 1
     assert set(np.asarray(kids.output).tolist()) == {int(a.output), int(b.output)}
+
+
+def test_sub_goal_motif_detection():
+    spec = circuit.CircuitSpec(max_gates=14)
+    # x XOR y with 4 NANDs (gates 4..7), z XOR w (gates 8..11), output = NAND of the two XORs
+    pointers = [(0, 1), (0, 4), (1, 4), (5, 6), (2, 3), (2, 8), (3, 8), (9, 10), (7, 11)]
+    pointers += [(0, 0)] * (spec.max_gates - len(pointers))
+    genome = circuit.CircuitGenome(gate_inputs=jnp.asarray(pointers, jnp.int32), output=jnp.int32(12))
+    assert np.asarray(circuit.computes_sub_goals(genome, spec)).tolist() == [True, True]
+    only_xy = genome.replace(output=jnp.int32(7))
+    assert np.asarray(circuit.computes_sub_goals(only_xy, spec)).tolist() == [True, False]
