@@ -92,6 +92,8 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
     exp = engine.experiment_for(config)
     rc = config.run
     run_dir = Path(out) if out is not None else None
+    if stop_after is not None and (stop_after < 1 or stop_after % rc.log_every):
+        raise RunError(f"stop_after: expected a positive multiple of run.log_every ({rc.log_every}), got {stop_after}")
     if run_dir is not None:
         try:
             prepare_run_dir(run_dir, config, resume)
@@ -113,8 +115,6 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
     compile_seconds, run_seconds = 0.0, 0.0
     jax.block_until_ready(state)
     init_seconds = time.perf_counter() - t0
-    if stop_after is not None and (stop_after < 1 or stop_after % rc.log_every):
-        raise RunError(f"stop_after: expected a positive multiple of run.log_every ({rc.log_every}), got {stop_after}")
     end = rc.generations if stop_after is None else min(rc.generations, start + stop_after)
     bar = tqdm(total=rc.generations, initial=start, disable=not progress, unit="gen",
                file=sys.stderr, dynamic_ncols=True)
