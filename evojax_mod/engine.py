@@ -1,7 +1,8 @@
 """The evolutionary engine: state, one generation as a pure function, and chunked runs.
 
-One Clune generation (`step`) is: tournament -> mutate children -> evaluate parents and
-children on the active goal -> diversity over the mixed population -> NSGA-II survivors.
+One Clune generation (`step`) is: tournament -> mutate children -> evaluate the children
+(output signs, cost) -> score parents and children on the active goal -> diversity over the
+mixed population -> NSGA-II survivors.
 A run is a `lax.scan` over generations inside one jitted call per chunk, `vmap`ped over
 seeds; with several devices the seed axis is sharded through `jax.sharding`. The chunk and
 batch functions work for any experiment object (`experiment_for`): this module's layered
@@ -37,12 +38,17 @@ METRIC_NAMES = (
 class EvolutionState:
     """Everything that carries from one generation to the next (one seed; vmapped: leading S).
 
-    parents: genome pytree with leading axis P; objectives: float32 [P, M], every column
-    maximised (costs negated); crowding: float32 [P]; generation: int32 (0 = initial);
-    first_perfect: int32 generation of the first perfect parent, -1 before; key: PRNG key.
+    parents: genome pytree with leading axis P; signs: int8 [P, 256], sign of each parent's
+    output per retina pattern; costs: float32 [P], each parent's connection cost (minimised;
+    0 when the config has none) — both goal-independent, so parents are not evaluated again;
+    objectives: float32 [P, M], every column maximised (costs negated); crowding: float32 [P];
+    generation: int32 (0 = initial); first_perfect: int32 generation of the first perfect
+    parent, -1 before; key: PRNG key.
     """
 
     parents: layered.LayeredGenome
+    signs: jax.Array
+    costs: jax.Array
     objectives: jax.Array
     crowding: jax.Array
     generation: jax.Array
@@ -102,22 +108,36 @@ class Experiment:
         return tuple(names)
 
 
-def _evaluate(exp: Experiment, genomes, goal: jax.Array):
-    """Objectives of a population under goal index ``goal``.
+def _phenotypes(exp: Experiment, genomes):
+    """Goal-independent evaluation: (output signs int8 [N, 256], connection costs float32 [N],
+    minimised, 0 without a cost objective). Signs keep what performance needs: out == 0 is
+    wrong whatever the target."""
+    spec, cfg = exp.spec, exp.config
+    inputs = jnp.asarray(retina_task().inputs)
+    outputs = jax.vmap(lambda g: layered.express(g, spec, inputs)[:, 0])(genomes)
+    cost_fn = obj.connection_cost_minimise(cfg.objectives.connection_cost)
+    return jnp.sign(outputs).astype(jnp.int8), jax.vmap(lambda g: cost_fn(g, spec))(genomes)
+
+
+def _objectives(exp: Experiment, signs, costs, goal: jax.Array):
+    """Objectives under goal index ``goal`` from output signs [N, 256] and costs [N].
 
     Returns (objectives float32 [N, M] all maximised, performance float32 [N])."""
-    spec, cfg = exp.spec, exp.config
+    cfg = exp.config
     task = retina_task()
     target = combine(goal_codes(cfg.schedule)[goal], jnp.asarray(task.left), jnp.asarray(task.right))
-    outputs = jax.vmap(lambda g: layered.express(g, spec, jnp.asarray(task.inputs))[:, 0])(genomes)
-    performance = jax.vmap(obj.performance_maximise, in_axes=(0, None))(outputs, target)
+    performance = jax.vmap(obj.performance_maximise, in_axes=(0, None))(signs.astype(jnp.float32), target)
     columns = [performance]
     if cfg.objectives.connection_cost != "none":
-        cost_fn = obj.connection_cost_minimise(cfg.objectives.connection_cost)
-        columns.append(-jax.vmap(lambda g: cost_fn(g, spec))(genomes))
+        columns.append(-costs)
     if cfg.objectives.diversity:
-        columns.append(obj.diversity_maximise(obj.output_bits(outputs)))
+        columns.append(obj.diversity_maximise(obj.output_bits(signs)))
     return jnp.stack(columns, axis=1), performance
+
+
+def _evaluate(exp: Experiment, genomes, goal: jax.Array):
+    """Objectives of a population under goal index ``goal`` (see `_objectives`)."""
+    return _objectives(exp, *_phenotypes(exp, genomes), goal)
 
 
 def _update_first_perfect(first_perfect, performance, generation):
@@ -130,10 +150,11 @@ def init_state(exp: Experiment, key) -> EvolutionState:
     n = exp.config.run.population
     k_pop, k_sort, k_next = jax.random.split(key, 3)
     parents = jax.vmap(lambda k: layered.init(k, exp.spec))(jax.random.split(k_pop, n))
-    objectives, performance = _evaluate(exp, parents, jnp.int32(0))
+    signs, costs = _phenotypes(exp, parents)
+    objectives, performance = _objectives(exp, signs, costs, jnp.int32(0))
     order, crowding = nsga2.survivors(k_sort, objectives, exp.pressure, n)
     return EvolutionState(
-        parents=jax.tree.map(lambda a: a[order], parents),
+        parents=jax.tree.map(lambda a: a[order], parents), signs=signs[order], costs=costs[order],
         objectives=objectives[order], crowding=crowding,
         generation=jnp.int32(0),
         first_perfect=_update_first_perfect(jnp.int32(-1), performance, 0),
@@ -149,10 +170,13 @@ def step(exp: Experiment, state: EvolutionState) -> EvolutionState:
     children = jax.vmap(lambda k, g: layered.mutate(k, g, exp.spec))(
         jax.random.split(k_mut, n), jax.tree.map(lambda a: a[winners], state.parents))
     mixed = jax.tree.map(lambda a, b: jnp.concatenate([a, b]), state.parents, children)
-    objectives, performance = _evaluate(exp, mixed, goal_index(exp.config.schedule, generation))
+    child_signs, child_costs = _phenotypes(exp, children)
+    signs = jnp.concatenate([state.signs, child_signs])
+    costs = jnp.concatenate([state.costs, child_costs])
+    objectives, performance = _objectives(exp, signs, costs, goal_index(exp.config.schedule, generation))
     chosen, crowding = nsga2.survivors(k_sort, objectives, exp.pressure, n)
     return EvolutionState(
-        parents=jax.tree.map(lambda a: a[chosen], mixed),
+        parents=jax.tree.map(lambda a: a[chosen], mixed), signs=signs[chosen], costs=costs[chosen],
         objectives=objectives[chosen], crowding=crowding, generation=generation,
         first_perfect=_update_first_perfect(state.first_perfect, performance[chosen], generation),
         key=key)

@@ -42,7 +42,19 @@ def squared_length_minimise(genome, spec: LayeredSpec) -> jax.Array:
     src, dst = spec.edge_endpoints
     x, y = jnp.asarray(spec.x), jnp.asarray(spec.y)
     d2 = (x[src] - x[dst]) ** 2 + (y[src] - y[dst]) ** 2
-    return jnp.sum(jnp.where(edges, d2, 0.0))
+    return ordered_sum(jnp.where(edges, d2, 0.0))
+
+
+def ordered_sum(values: jax.Array) -> jax.Array:
+    """Sum of a float vector [n] by a fixed pairwise tree of elementwise additions.
+
+    jnp.sum's float reduction order may change with the vmapped batch shape, which would make
+    a seed's run depend on how many seeds share its call (or its device); this order does not."""
+    size = 1 << max(int(values.shape[0]) - 1, 0).bit_length()
+    v = jnp.pad(values, (0, size - values.shape[0]))
+    while v.shape[0] > 1:
+        v = v[0::2] + v[1::2]
+    return v[0]
 
 
 def optimal_placement(edges: jax.Array, spec: LayeredSpec) -> tuple[jax.Array, jax.Array]:
@@ -66,8 +78,26 @@ def optimal_placement(edges: jax.Array, spec: LayeredSpec) -> tuple[jax.Array, j
     coords = jnp.stack([jnp.asarray(spec.x, jnp.float32), jnp.asarray(spec.y, jnp.float32)], 1)
     rhs = w[hidden][:, fixed] @ coords[fixed]
     rhs = jnp.where(unused[:, None], coords[hidden], rhs)
-    placed = coords.at[hidden].set(jnp.linalg.solve(lap, rhs))
+    placed = coords.at[hidden].set(_solve_positive_definite(lap, rhs))
     return placed[:, 0], placed[:, 1]
+
+
+def _solve_positive_definite(a: jax.Array, b: jax.Array) -> jax.Array:
+    """x with a x = b for a symmetric positive-definite a [n, n] and b [n, k].
+
+    Gauss–Jordan elimination without pivoting (stable for such matrices), written with
+    elementwise operations only: batched with vmap it gives the same bits whatever the batch
+    size, which LAPACK-style batched solves do not, and a seed's run must not depend on how
+    many seeds share its call or its device."""
+    n = a.shape[0]
+    augmented = jnp.concatenate([a, b], axis=1)
+
+    def eliminate(i, m):
+        pivot_row = m[i] / m[i, i]
+        factors = m[:, i].at[i].set(0.0)
+        return (m - factors[:, None] * pivot_row[None, :]).at[i].set(pivot_row)
+
+    return jax.lax.fori_loop(0, n, eliminate, augmented)[:, n:]
 
 
 def optimal_length_minimise(genome, spec: LayeredSpec) -> jax.Array:
@@ -77,7 +107,7 @@ def optimal_length_minimise(genome, spec: LayeredSpec) -> jax.Array:
     x, y = optimal_placement(edges, spec)
     src, dst = spec.edge_endpoints
     d2 = (x[src] - x[dst]) ** 2 + (y[src] - y[dst]) ** 2
-    return jnp.sum(jnp.where(edges, d2, 0.0))
+    return ordered_sum(jnp.where(edges, d2, 0.0))
 
 
 def connection_cost_minimise(kind: str):

@@ -82,3 +82,19 @@ def test_diversity_is_mean_hamming_distance():
     bits = rng.random((30, 256)) < 0.4
     brute = np.array([[np.mean(a != b) for b in bits] for a in bits]).mean(1)
     np.testing.assert_allclose(np.asarray(obj.diversity_maximise(jnp.asarray(bits))), brute, rtol=1e-6)
+
+
+def test_costs_do_not_depend_on_the_batch_shape():
+    """A seed's run must not change with the number of seeds vmapped beside it."""
+    pop = random_genomes(48, seed=5)
+    two = jax.tree.map(lambda a: a.reshape(2, 24, *a.shape[1:]), pop)
+    one = jax.tree.map(lambda a: a[:1], two)
+    for cost in (obj.optimal_length_minimise, obj.squared_length_minimise):
+        f = jax.jit(jax.vmap(jax.vmap(lambda g: cost(g, SPEC))))
+        np.testing.assert_array_equal(np.asarray(f(two))[0], np.asarray(f(one))[0])
+
+
+def test_ordered_sum():
+    v = jnp.asarray(np.random.default_rng(1).random(106), jnp.float32)
+    assert float(obj.ordered_sum(v)) == pytest.approx(float(np.sum(np.asarray(v, np.float64))), rel=1e-6)
+    assert float(obj.ordered_sum(jnp.ones(1))) == 1.0

@@ -31,10 +31,10 @@ def penalised_fitness(fraction_correct, n_active, penalty_per_gate: float, free_
 def elite_indices(fitness: jax.Array, n_elite: int) -> jax.Array:
     """Indices of the ``n_elite`` fittest individuals, best first, int32 [n_elite].
 
-    fitness: float [S], higher is better. Ties go to the lower index (stable sort), so the
-    choice is deterministic.
+    fitness: float [S], higher is better. Ties go to the lower index (lax.top_k keeps the
+    lower index first among equal values), so the choice is deterministic.
     """
-    return jnp.argsort(-fitness, stable=True)[:n_elite].astype(jnp.int32)
+    return jax.lax.top_k(fitness, n_elite)[1].astype(jnp.int32)
 
 
 def _take(population, indices: jax.Array):

@@ -4,6 +4,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra.numpy import arrays
 
 from evojax_mod.genomes import circuit
 from evojax_mod.selection import elitist
@@ -83,3 +85,10 @@ def test_offspring_rejects_an_elite_larger_than_the_population():
     with pytest.raises(ValueError):
         elitist.offspring(jax.random.PRNGKey(0), {"id": jnp.arange(4)}, jnp.zeros(4), 5, 4, 0.5,
                           toy_crossover, toy_mutate)
+
+
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.float32, 64, elements=st.integers(0, 4).map(float)), st.integers(1, 64))
+def test_elite_indices_equal_a_stable_numpy_sort(fitness, n_elite):
+    expected = np.argsort(-fitness, kind="stable")[:n_elite]
+    np.testing.assert_array_equal(np.asarray(elitist.elite_indices(jnp.asarray(fitness), n_elite)), expected)

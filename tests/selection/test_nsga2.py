@@ -135,3 +135,13 @@ def test_tournament_rules():
         counts += np.bincount(winners, minlength=4)
     assert counts[1] == 0                         # dominated by everyone: never wins
     assert counts[0] > counts[3] > counts[2]      # dominance first, then crowding
+
+
+@pytest.mark.parametrize("n, n_classes", [(7, 1), (1500, 3), (2100, 5)])
+def test_packed_class_counts_equal_plain_counts(n, n_classes):
+    rng = np.random.default_rng(n)
+    classes = rng.integers(0, n_classes + 1, (n, n)).astype(np.int8)
+    classes[:, 0] = n_classes  # one column where a single class fills every row (no overflow)
+    got = np.asarray(nsga2._column_class_counts(jnp.asarray(classes), n_classes))
+    expected = np.stack([(classes == k + 1).sum(0) for k in range(n_classes)], 1)
+    np.testing.assert_array_equal(got, expected)

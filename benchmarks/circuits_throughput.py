@@ -1,0 +1,50 @@
+"""Throughput of the Kashtan & Alon NAND-circuit loop (elitist GA, S = 1000, L = 300, MVG).
+
+    python -m benchmarks.circuits_throughput [--seeds 1 16] [--generations 2000] [--out FILE]
+
+Runs the shipped `configs/kashtan_alon2005/circuits_mvg.yaml` for each seed count through
+`evojax_mod.runner.run` and reports generations per second per seed batch and seed-generations
+per second, with compile seconds (including the initial population) apart from run seconds.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from benchmarks.clune_throughput import machine
+from evojax_mod.config import load_config
+from evojax_mod.runner import run
+
+PRESET = Path(__file__).resolve().parent.parent / "configs" / "kashtan_alon2005" / "circuits_mvg.yaml"
+
+
+def circuits_row(seeds: int, generations: int) -> dict:
+    config = load_config(PRESET, seeds=seeds, generations=generations,
+                         overrides={"run.log_every": generations, "run.checkpoint_every": generations})
+    result = run(config, None, progress=False)
+    return {"seeds": seeds, "population": config.run.population, "generations": generations,
+            "compile_seconds": round(result.compile_seconds, 2), "run_seconds": round(result.run_seconds, 3),
+            "generations_per_second": round(generations / result.run_seconds, 1),
+            "seed_generations_per_second": round(seeds * generations / result.run_seconds, 1)}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 16])
+    parser.add_argument("--generations", type=int, default=2000)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    rows = [circuits_row(s, args.generations) for s in args.seeds]
+    print("| seeds | population | generations | compile s | run s | generations/s | seed-generations/s |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['seeds']} | {r['population']} | {r['generations']} | {r['compile_seconds']} | "
+              f"{r['run_seconds']} | {r['generations_per_second']} | {r['seed_generations_per_second']} |")
+    if args.out:
+        args.out.write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
