@@ -11,7 +11,7 @@ no single circuit can be perfect on both).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 
 import jax
 import jax.numpy as jnp
@@ -56,7 +56,7 @@ class CircuitExperiment:
     config: ExperimentConfig
     metric_names = CIRCUIT_METRICS
 
-    @property
+    @cached_property
     def spec(self) -> circuit.CircuitSpec:
         return circuit.CircuitSpec(n_inputs=4, max_gates=self.config.genome.max_gates,
                                    mutation_rate=self.config.mutation.per_genome)

@@ -11,7 +11,7 @@ NSGA-II `Experiment`, or `circuit_engine.CircuitExperiment`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 
 import jax
 import jax.numpy as jnp
@@ -62,7 +62,7 @@ class Experiment:
 
     config: ExperimentConfig
 
-    @property
+    @cached_property
     def spec(self) -> layered.LayeredSpec:
         g, m = self.config.genome, self.config.mutation
         return layered.LayeredSpec(
@@ -97,15 +97,6 @@ class Experiment:
         """(x, y) float [n_nodes] for drawing champions."""
         return np.asarray(self.spec.x), np.asarray(self.spec.y)
 
-    @property
-    def objective_names(self) -> tuple[str, ...]:
-        o = self.config.objectives
-        names = ["performance (max)"]
-        if o.connection_cost != "none":
-            names.append(f"-{o.connection_cost} cost (max)")
-        if o.diversity:
-            names.append("diversity (max)")
-        return tuple(names)
 
 
 def _phenotypes(exp: Experiment, genomes):
