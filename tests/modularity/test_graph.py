@@ -5,16 +5,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evojax_mod.modularity import leicht_newman, left_right_split, simplify_to_outputs
+from tests.modularity.graphs import adjacency
 
 FF_EDGES = [(0, 4), (1, 4), (0, 5), (1, 5), (2, 6), (3, 6), (2, 7), (3, 7),
             (4, 8), (5, 8), (6, 9), (7, 9)]
-
-
-def adjacency(edges, n):
-    a = np.zeros((n, n))
-    for u, v in edges:
-        a[u, v] = 1.0
-    return a
 
 
 def test_simplify_small_layered_net():

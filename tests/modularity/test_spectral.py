@@ -13,6 +13,7 @@ from evojax_mod.modularity import (
     modularity,
 )
 from evojax_mod.modularity.spectral import relabel_first_appearance
+from tests.modularity.graphs import adjacency
 
 FF_EDGES = [(0, 4), (1, 4), (0, 5), (1, 5), (2, 6), (3, 6), (2, 7), (3, 7),
             (4, 8), (5, 8), (6, 9), (7, 9)]
@@ -22,13 +23,6 @@ TOP_LEVEL_LOSS = np.array([[0, 0, 1, 1, 1],
                            [0, 1, 0, 0, 1],
                            [0, 0, 1, 0, 1],
                            [0, 0, 0, 0, 0]], dtype=float)
-
-
-def adjacency(edges, n):
-    a = np.zeros((n, n))
-    for u, v in edges:
-        a[u, v] = 1.0
-    return a
 
 
 def planted_graph():
