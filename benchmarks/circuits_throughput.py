@@ -12,9 +12,8 @@ import argparse
 import json
 from pathlib import Path
 
-from benchmarks.clune_throughput import machine
+from evojax_mod import bench
 from evojax_mod.config import load_config
-from evojax_mod.runner import run
 
 PRESET = Path(__file__).resolve().parent.parent / "configs" / "kashtan_alon2005" / "circuits_mvg.yaml"
 
@@ -22,11 +21,8 @@ PRESET = Path(__file__).resolve().parent.parent / "configs" / "kashtan_alon2005"
 def circuits_row(seeds: int, generations: int) -> dict:
     config = load_config(PRESET, seeds=seeds, generations=generations,
                          overrides={"run.log_every": generations, "run.checkpoint_every": generations})
-    result = run(config, None, progress=False)
-    return {"seeds": seeds, "population": config.run.population, "generations": generations,
-            "compile_seconds": round(result.compile_seconds, 2), "run_seconds": round(result.run_seconds, 3),
-            "generations_per_second": round(generations / result.run_seconds, 1),
-            "seed_generations_per_second": round(seeds * generations / result.run_seconds, 1)}
+    row = bench.throughput(config)
+    return {k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}
 
 
 def main(argv=None) -> int:
@@ -42,7 +38,7 @@ def main(argv=None) -> int:
         print(f"| {r['seeds']} | {r['population']} | {r['generations']} | {r['compile_seconds']} | "
               f"{r['run_seconds']} | {r['generations_per_second']} | {r['seed_generations_per_second']} |")
     if args.out:
-        args.out.write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
+        args.out.write_text(json.dumps({"machine": bench.machine(), "rows": rows}, indent=2))
     return 0
 
 

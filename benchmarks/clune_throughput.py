@@ -15,54 +15,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 import deap
-import jax
-import numpy as np
 
 from benchmarks.deap_baseline import deap_generations_per_second
-from evojax_mod.config import config_from_dict
-from evojax_mod.runner import run
+from evojax_mod import bench
 
 
 def machine() -> dict:
-    device = jax.devices()[0]
-    return {
-        "processor": platform.processor(),
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "python": platform.python_version(),
-        "jax": jax.__version__,
-        "jax_backend": jax.default_backend(),
-        "jax_device_kind": device.device_kind,
-        "jax_device_count": jax.device_count(),
-        "numpy": np.__version__,
-        "deap": deap.__version__,
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
+    """`evojax_mod.bench.machine()` plus the DEAP version."""
+    return dict(bench.machine(), deap=deap.__version__)
 
 
 def evojax_row(population: int, seeds: int, generations: int, deap_gps: float) -> dict:
-    config = config_from_dict({
-        "name": f"throughput_p{population}_s{seeds}",
-        "run": {"population": population, "seeds": seeds, "generations": generations,
-                "log_every": generations, "checkpoint_every": generations},
-    })
-    result = run(config, None, progress=False)
-    gps = generations / result.run_seconds
-    return {
-        "implementation": "evojax_mod", "population": population, "seeds": seeds,
-        "generations": generations, "compile_seconds": result.compile_seconds,
-        "run_seconds": result.run_seconds, "generations_per_second": gps,
-        "seed_generations_per_second": gps * seeds,
-        "ratio_vs_deap": gps * seeds / deap_gps,
-    }
+    row = bench.throughput(bench.bench_config("clune", population, seeds, generations))
+    return dict(row, implementation="evojax_mod", ratio_vs_deap=row["seed_generations_per_second"] / deap_gps)
 
 
 def markdown(rows: list[dict]) -> str:

@@ -1,4 +1,4 @@
-"""The `evojax-mod` command: run, resume, report, compare, analyze, presets.
+"""The `evojax-mod` command: run, resume, report, compare, analyze, bench, presets.
 
 Errors a user can act on (bad config, missing file, a run directory in the way) print one line
 to stderr and exit with code 2, leaving nothing half-written.
@@ -102,6 +102,23 @@ def _cmd_analyze(args) -> int:
     return 0
 
 
+def _cmd_bench(args) -> int:
+    import json
+    from evojax_mod import bench
+    rows = []
+    for seeds in args.seeds:
+        rows.append(bench.throughput(bench.bench_config("clune", args.pop, seeds, args.generations)))
+        rows.append(bench.throughput(bench.bench_config("circuits", args.pop, seeds, args.circuit_generations)))
+    info = bench.machine()
+    print(f"{info['machine']}, {info['cpu_count']} CPUs, jax {info['jax']} on {info['jax_device_kind']} "
+          f"x {info['jax_device_count']}, {info['date']}")
+    print(bench.markdown(rows))
+    if args.out:
+        Path(args.out).write_text(json.dumps({"machine": info, "rows": rows}, indent=2) + "\n")
+        print(f"written: {args.out}")
+    return 0
+
+
 def _cmd_presets(args) -> int:
     for path in sorted(_configs_dir().rglob("*.yaml")):
         print(path.relative_to(_configs_dir()))
@@ -148,6 +165,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="null model (default: undirected for circuits, layered for layered nets)")
     p.add_argument("--seed", type=int, default=0, help="seed of the randomisations")
     p.set_defaults(func=_cmd_analyze)
+
+    p = sub.add_parser("bench", help="generations per second of the Clune and circuit loops on this machine")
+    p.add_argument("--pop", type=int, default=1000, help="population (default 1000)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[1, 8], help="seed counts (default 1 8)")
+    p.add_argument("--generations", type=int, default=40, help="Clune generations timed (default 40)")
+    p.add_argument("--circuit-generations", type=int, default=2000, help="circuit generations timed (default 2000)")
+    p.add_argument("--out", help="also write the numbers as JSON here")
+    p.set_defaults(func=_cmd_bench)
 
     p = sub.add_parser("presets", help="list the shipped configs")
     p.set_defaults(func=_cmd_presets)

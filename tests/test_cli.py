@@ -94,3 +94,14 @@ def test_run_report_compare_end_to_end(tmp_path, capsys):
     assert cli.main(["report", str(tmp_path / "nothing")]) == 2
     m = records.read_metrics(tmp_path / "a")
     assert np.all(np.unique(m["generation"]) == [0, 2, 4])
+
+
+def test_bench_prints_both_loops(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    assert cli.main(["bench", "--pop", "20", "--seeds", "1", "--generations", "2",
+                     "--circuit-generations", "10", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "bench-clune-p20-s1" in text and "bench-circuits-p20-s1" in text
+    import json
+    rows = json.loads(out.read_text())["rows"]
+    assert all(r["generations_per_second"] > 0 and r["compile_seconds"] >= 0 for r in rows)
