@@ -119,3 +119,13 @@ def test_a_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
     assert proc.returncode == -signal.SIGKILL and done < 600
     assert_same_tree(resumed.state, uninterrupted.state)
     np.testing.assert_array_equal(resumed.rows, uninterrupted.rows)
+
+
+def test_qm_analysis_of_layered_champions(full_run):
+    from evojax_mod.report import final_table
+    from evojax_mod.report.analysis import analyze_qm
+    content = analyze_qm(full_run.run_dir, n_random=4)
+    assert content["rewire"] == "layered" and content["generation"] == 12
+    for champion in content["champions"]:
+        assert champion is None or (champion["rewire"] == "layered" and np.isfinite(champion["q_real"]))
+    assert "qm" in final_table(full_run.run_dir)
