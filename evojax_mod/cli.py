@@ -53,8 +53,8 @@ def _print_done(result, out: Path) -> None:
     print(f"{result.config.name}: {n_seeds} seeds x {gens} generations, "
           f"population {result.config.run.population}; compile {result.compile_seconds:.1f} s, "
           f"run {result.run_seconds:.1f} s ({gens * n_seeds / max(result.run_seconds, 1e-9):.1f} seed-generations/s)")
-    extra = (f", champion cost median {np.median(col['champion_cost']):.1f}" if "champion_cost" in col
-             else f", champion gates median {np.median(col['champion_gates']):.0f}")
+    size = next((n for n in ("champion_cost", "champion_gates", "champion_neurons") if n in col))
+    extra = f", {size.replace('_', ' ')} median {np.median(col[size]):.4g}"
     print(f"  champion Q median {np.median(col['champion_q']):.3f}, best performance median "
           f"{np.median(col['best_performance']):.3f}, solved in {int(np.sum(col['first_perfect_generation'] >= 0))}"
           f"/{n_seeds} seeds{extra}")
@@ -91,13 +91,20 @@ def _cmd_compare(args) -> int:
 
 def _cmd_analyze(args) -> int:
     import numpy as np
-    from evojax_mod.report.analysis import analyze_qm
-    _check_runs([args.run_dir])
-    content = analyze_qm(Path(args.run_dir), n_random=args.n_random, rewire=args.rewire, seed=args.seed)
+    from evojax_mod.report.analysis import analyze_qm, evolved_q_max, qm_label
+    _check_runs([args.run_dir] + ([args.q_max_from] if args.q_max_from else []))
+    evolved = None
+    if args.q_max_from:
+        try:
+            evolved = evolved_q_max(args.q_max_from)
+        except ValueError as err:
+            return _fail(f"--q-max-from: {err}")
+    content = analyze_qm(Path(args.run_dir), n_random=args.n_random, rewire=args.rewire, seed=args.seed,
+                         evolved=evolved)
     qm = np.array([np.nan if c is None else c["qm"] for c in content["champions"]])
-    print(f"Qm of the champions at generation {content['generation']} ({content['rewire']} nulls x "
-          f"{content['n_random']}, Louvain, Q_max = 1 - 1/M): median {np.nanmedian(qm):.3f}, "
-          f"per seed {np.round(qm, 3).tolist()}")
+    median = f"{np.nanmedian(qm):.3f}" if np.any(np.isfinite(qm)) else "n/a"
+    print(f"{qm_label(content)} of the champions at generation {content['generation']}, "
+          f"{content['n_random']} nulls each: median {median}, per seed {np.round(qm, 3).tolist()}")
     print(f"written: {Path(args.run_dir) / 'analysis.json'}")
     return 0
 
@@ -162,8 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--measures", default="qm", choices=["qm"], help="what to compute")
     p.add_argument("--n-random", type=int, default=200, help="degree-preserving randomisations per champion")
     p.add_argument("--rewire", choices=["undirected", "directed", "layered"],
-                   help="null model (default: undirected for circuits, layered for layered nets)")
+                   help="null model (default: undirected for the elitist experiments, layered for layered nets)")
     p.add_argument("--seed", type=int, default=0, help="seed of the randomisations")
+    p.add_argument("--q-max-from", metavar="RUN",
+                   help="Q_max = mean Q of this run's champions, a run evolved for Q (objectives.maximise: "
+                        "modularity); default Q_max = 1 - 1/M")
     p.set_defaults(func=_cmd_analyze)
 
     p = sub.add_parser("bench", help="generations per second of the Clune and circuit loops on this machine")

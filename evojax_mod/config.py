@@ -34,18 +34,23 @@ def _check(condition: bool, key: str, allowed: str, got: Any) -> None:
 
 
 TASKS = ("retina", "circuits")
+GENOME_KINDS = ("layered", "circuit", "threshold")
 
 
 @dataclass(frozen=True)
 class TaskConfig:
-    """name: retina (8 pixels, all 256 patterns; layered networks, NSGA-II) or circuits
-    (4 inputs x, y, z, w, all 16 patterns; goals combine the sub-goals x XOR y and z XOR w;
-    NAND circuits, elitist GA)."""
+    """name: retina (8 pixels, 256 patterns; goals combine the left and right objects L, R) or
+    circuits (4 inputs x, y, z, w, 16 patterns; goals combine x XOR y and z XOR w).
+    patterns: 0 = score on every pattern; n = on n distinct patterns drawn once per seed
+    (Kashtan & Alon's retina nets: 100); elitist experiments only."""
 
     name: str = "retina"
+    patterns: int = 0
 
     def validate(self, at: str) -> None:
         _check(self.name in TASKS, f"{at}.name", f"one of: {', '.join(TASKS)}", self.name)
+        n_all = 256 if self.name == "retina" else 16
+        _check(0 <= self.patterns <= n_all, f"{at}.patterns", f"0 (all) or 1..{n_all}", self.patterns)
 
 
 @dataclass(frozen=True)
@@ -76,7 +81,9 @@ class ScheduleConfig:
 
 @dataclass(frozen=True)
 class GenomeConfig:
-    """kind: layered (Clune 2013 networks) or circuit (NAND gates; max_gates gates per genome).
+    """kind: layered (Clune 2013 networks), circuit (NAND gates; max_gates gates per genome) or
+    threshold (Kashtan & Alon's retina nets: threshold neurons, +-1 connections, at most
+    fan_in[l] per neuron of neuron layer l, integer thresholds in [thresholds[0], thresholds[1]]).
     Layered: weight_set lab = (-2,-1,1,2) as in the paper and later lab code; retina_cpp_2013 =
     (2,-1,1,2), the literal array of the Clune-era retina.cpp (an ablation); init_connections:
     [low, high) edge additions at birth."""
@@ -90,14 +97,21 @@ class GenomeConfig:
     bias_values: tuple = (-2.0, -1.0, 0.0, 1.0, 2.0)
     steepness: float = 20.0
     init_connections: tuple = (0, 120)
+    fan_in: tuple = (3, 3, 3, 2)
+    thresholds: tuple = (-3, 3)
 
     def validate(self, at: str) -> None:
-        _check(self.kind in ("layered", "circuit"), f"{at}.kind", "one of: layered, circuit", self.kind)
+        _check(self.kind in GENOME_KINDS, f"{at}.kind", f"one of: {', '.join(GENOME_KINDS)}", self.kind)
         _check(self.max_gates >= 2, f"{at}.max_gates", "an integer >= 2", self.max_gates)
         _check(len(self.layers) >= 2 and all(isinstance(n, int) and n >= 1 for n in self.layers),
                f"{at}.layers", "a list of at least two positive integers", list(self.layers))
-        _check(self.kind != "layered" or (self.layers[0] == 8 and self.layers[-1] == 1), f"{at}.layers",
+        _check(self.kind == "circuit" or (self.layers[0] == 8 and self.layers[-1] == 1), f"{at}.layers",
                "8 inputs and 1 output for the retina task", list(self.layers))
+        _check(len(self.fan_in) == len(self.layers) - 1 and all(isinstance(k, int) and k >= 1 for k in self.fan_in),
+               f"{at}.fan_in", f"{len(self.layers) - 1} positive integers (one per neuron layer)", list(self.fan_in))
+        _check(len(self.thresholds) == 2 and all(isinstance(t, int) for t in self.thresholds)
+               and self.thresholds[0] <= self.thresholds[1], f"{at}.thresholds",
+               "[low, high], integers with low <= high", list(self.thresholds))
         n = sum(self.layers)
         _check(len(self.x) == n, f"{at}.x", f"{n} coordinates (one per node)", len(self.x))
         _check(len(self.y) == n, f"{at}.y", f"{n} coordinates (one per node)", len(self.y))
@@ -137,16 +151,19 @@ class ObjectivesConfig:
     edges, length (squared length at fixed coordinates) or optimal_length (after optimal
     placement of the hidden nodes; Clune's P&CC); minimised, used in a comparison with
     probability cost_pressure. diversity: add the behavioural-diversity objective (maximised).
-    Circuits (a scalar fitness, maximised): fraction correct minus size_penalty per active gate
-    beyond free_gates."""
+    Elitist GA (a scalar fitness, maximised): maximise = task: fraction correct minus
+    size_penalty per active gate or neuron beyond free_gates; maximise = modularity: the Newman Q
+    of the network's undirected graph (Kashtan & Alon's runs that estimate Q_max)."""
 
     connection_cost: str = "optimal_length"
     cost_pressure: float = 0.25
     diversity: bool = True
     size_penalty: float = 0.0
     free_gates: int = 11
+    maximise: str = "task"
 
     def validate(self, at: str) -> None:
+        _check(self.maximise in ("task", "modularity"), f"{at}.maximise", "one of: task, modularity", self.maximise)
         _check(self.size_penalty >= 0, f"{at}.size_penalty", "a number >= 0", self.size_penalty)
         _check(self.free_gates >= 0, f"{at}.free_gates", "an integer >= 0", self.free_gates)
         _check(self.connection_cost in COST_KINDS, f"{at}.connection_cost", f"one of: {', '.join(COST_KINDS)}",
@@ -215,17 +232,24 @@ class ExperimentConfig:
             value = getattr(self, f.name)
             if dataclasses.is_dataclass(value):
                 value.validate(f.name)
-        genome, selection = COMPATIBLE[self.task.name]
-        _check(self.genome.kind == genome, "genome.kind", f"{genome} for task {self.task.name}", self.genome.kind)
-        _check(self.selection.kind == selection, "selection.kind", f"{selection} for task {self.task.name}",
-               self.selection.kind)
+        pairs = COMPATIBLE[self.task.name]
+        allowed = " or ".join(f"{g} (with selection {s})" for g, s in pairs.items())
+        _check(self.genome.kind in pairs, "genome.kind", f"{allowed} for task {self.task.name}", self.genome.kind)
+        selection = pairs[self.genome.kind]
+        _check(self.selection.kind == selection, "selection.kind",
+               f"{selection} for genome {self.genome.kind}", self.selection.kind)
         if selection == "elitist":
             _check(self.selection.elite <= self.run.population, "selection.elite",
                    f"at most run.population ({self.run.population})", self.selection.elite)
+        else:
+            _check(self.task.patterns == 0, "task.patterns", "0 (all patterns) under NSGA-II", self.task.patterns)
+            _check(self.objectives.maximise == "task", "objectives.maximise", "task under NSGA-II",
+                   self.objectives.maximise)
         return self
 
 
-COMPATIBLE = {"retina": ("layered", "nsga2"), "circuits": ("circuit", "elitist")}
+# Per task, the genome kinds it runs with and the selection each one uses.
+COMPATIBLE = {"retina": {"layered": "nsga2", "threshold": "elitist"}, "circuits": {"circuit": "elitist"}}
 
 
 def _coerce(value: Any, annotation: Any, key: str) -> Any:

@@ -6,7 +6,7 @@ mixed population -> NSGA-II survivors.
 A run is a `lax.scan` over generations inside one jitted call per chunk, `vmap`ped over
 seeds; with several devices the seed axis is sharded through `jax.sharding`. The chunk and
 batch functions work for any experiment object (`experiment_for`): this module's layered
-NSGA-II `Experiment`, or `circuit_engine.CircuitExperiment`.
+NSGA-II `Experiment`, or `elitist_engine.ElitistExperiment` (circuits, threshold nets).
 """
 from __future__ import annotations
 
@@ -212,12 +212,12 @@ def metrics(exp: Experiment, state: EvolutionState):
 
 
 def experiment_for(config: ExperimentConfig):
-    """The compiled experiment of a config: layered networks under NSGA-II (retina) or NAND
-    circuits under the elitist GA (circuits). Both offer init_state, step, metrics,
+    """The compiled experiment of a config: layered networks under NSGA-II, or NAND circuits
+    or threshold retina nets under the elitist GA. Both offer init_state, step, metrics,
     metric_names and node_coordinates."""
-    if config.task.name == "circuits":
-        from evojax_mod.circuit_engine import CircuitExperiment
-        return CircuitExperiment(config)
+    if config.selection.kind == "elitist":
+        from evojax_mod.elitist_engine import ElitistExperiment
+        return ElitistExperiment(config)
     return Experiment(config)
 
 

@@ -66,7 +66,8 @@ def metrics_csv(rows: np.ndarray, generations: np.ndarray, names: tuple[str, ...
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(("seed", "generation") + names)
     integer = {"goal", "n_perfect", "champion_modules", "champion_edges", "champion_functional_edges",
-               "first_perfect_generation", "champion_gates"}
+               "first_perfect_generation", "champion_gates",
+               "champion_neurons"}
     for s in range(rows.shape[0]):
         for t, g in enumerate(generations):
             values = [int(v) if n in integer else float(f"{v:.6g}") for n, v in zip(names, rows[s, t])]

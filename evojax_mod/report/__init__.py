@@ -30,7 +30,7 @@ def report(run_dir: str | Path) -> list[Path]:
     returns their paths."""
     figures = Path(run_dir) / FIGURES
     paths = [plot_curves(run_dir, figures / "curves.png")]
-    if records.read_config(run_dir).task.name == "retina":
+    if records.read_config(run_dir).genome.kind == "layered":
         paths.append(plot_champions(run_dir, figures / "champions.png"))
     return paths
 

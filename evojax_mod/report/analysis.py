@@ -2,7 +2,8 @@
 
 Qm = (Q_real - Q_rand) / (Q_max - Q_rand) with Q = Newman Q of the undirected champion graph
 maximised by best-of-k Louvain, Q_rand the mean of that same Q over degree-preserving
-randomisations, and Q_max = 1 - 1/M (Parter et al. 2007; M modules of the real network).
+randomisations, and Q_max either 1 - 1/M (Parter et al. 2007; M modules of the real network) or
+"evolved": the mean Q of the champions of runs evolved to maximise Q (Kashtan & Alon 2005).
 Written to RUN/analysis.json with every variant named, and read back by `final_table`.
 """
 from __future__ import annotations
@@ -16,8 +17,8 @@ import numpy as np
 
 from evojax_mod import records
 from evojax_mod.engine import experiment_for
-from evojax_mod.genomes import circuit, layered
-from evojax_mod.modularity import normalised_modularity
+from evojax_mod.genomes import layered
+from evojax_mod.modularity import max_q, normalised_modularity
 
 ANALYSIS = "analysis.json"
 
@@ -26,12 +27,10 @@ def champion_graph(config, champions: dict, seed: int, index: int) -> tuple[np.n
     """(0/1 adjacency [n, n] of the champion's functional graph restricted to its nodes,
     layer index [n] of those nodes) for one seed at snapshot ``index``."""
     exp = experiment_for(config)
-    if config.task.name == "circuits":
-        genome = circuit.CircuitGenome(gate_inputs=jnp.asarray(champions["champion_gate_inputs"][seed, index]),
-                                       output=jnp.asarray(champions["champion_output"][seed, index]))
-        adjacency = np.asarray(circuit.adjacency(genome, exp.spec), float)
-        nodes = np.asarray(circuit.active_nodes(genome, exp.spec))
-        layer_of = np.arange(adjacency.shape[0])
+    if config.selection.kind == "elitist":
+        adjacency, nodes = (np.asarray(a) for a in exp.graph(exp.recorded_genome(champions, seed, index)))
+        adjacency = adjacency.astype(float)
+        layer_of = (exp.spec.node_layer if config.genome.kind == "threshold" else np.arange(adjacency.shape[0]))
     else:
         genome = layered.LayeredGenome(
             edge_mask=jnp.asarray(champions["champion_edge_mask"][seed, index]),
@@ -45,20 +44,40 @@ def champion_graph(config, champions: dict, seed: int, index: int) -> tuple[np.n
     return adjacency[np.ix_(keep, keep)], layer_of[keep]
 
 
+def evolved_q_max(run_dir: str | Path, n_starts: int = 5) -> dict:
+    """Kashtan & Alon's Q_max: the mean, over the seeds of a run evolved to maximise Q
+    (``objectives.maximise: modularity``), of the max Q (best-of-``n_starts`` Louvain, as for
+    Q_real) of each seed's final champion. Returns {"value", "sd", "n_runs", "run"}."""
+    run_dir = Path(run_dir)
+    config = records.read_config(run_dir)
+    if config.objectives.maximise != "modularity":
+        raise ValueError(f"run '{run_dir}' did not evolve for Q (objectives.maximise is "
+                         f"'{config.objectives.maximise}', Q_max needs 'modularity')")
+    champions = records.read_champions(run_dir)
+    index = len(champions["generation"]) - 1
+    n_seeds = next(v for k, v in champions.items() if k.startswith("champion_")).shape[0]
+    qs = [max_q(champion_graph(config, champions, s, index)[0], n_starts=n_starts)[0] for s in range(n_seeds)]
+    return {"value": float(np.mean(qs)), "sd": float(np.std(qs, ddof=1)) if len(qs) > 1 else 0.0,
+            "n_runs": len(qs), "run": str(run_dir)}
+
+
 def analyze_qm(run_dir: str | Path, n_random: int = 200, rewire: str | None = None,
-               n_starts: int = 5, seed: int = 0) -> dict:
+               n_starts: int = 5, seed: int = 0, evolved: dict | None = None) -> dict:
     """Qm of every seed's final champion; writes and returns the RUN/analysis.json content.
 
+    evolved: Q_max from runs evolved for Q (the dict of ``evolved_q_max``); default
+    Q_max = 1 - 1/M per champion.
     rewire: the null model, 'undirected' (Maslov-Sneppen on the undirected graph; default for
-    circuits, as Kashtan & Alon) or 'layered' (directed swaps within layer pairs; default for
+    the elitist experiments, Kashtan & Alon's first control) or 'layered' (directed swaps within layer pairs; default for
     layered networks, which keeps the nulls feed-forward)."""
     run_dir = Path(run_dir)
     config = records.read_config(run_dir)
     champions = records.read_champions(run_dir)
-    rewire = rewire or ("undirected" if config.task.name == "circuits" else "layered")
+    rewire = rewire or ("undirected" if config.selection.kind == "elitist" else "layered")
     index = len(champions["generation"]) - 1
     rng = np.random.default_rng(seed)
     n_seeds = next(v for k, v in champions.items() if k.startswith("champion_")).shape[0]
+    q_max = evolved["value"] if evolved else "parter"
     per_seed = []
     for s in range(n_seeds):
         adjacency, layer_of = champion_graph(config, champions, s, index)
@@ -67,20 +86,31 @@ def analyze_qm(run_dir: str | Path, n_random: int = 200, rewire: str | None = No
             continue
         result = normalised_modularity(adjacency, rng=rng, n_random=n_random, rewire=rewire,
                                        layer_of=layer_of if rewire == "layered" else None,
-                                       q_max="parter", n_starts=n_starts)
+                                       q_max=q_max, n_starts=n_starts)
         per_seed.append({k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(result).items()})
     content = {"generation": int(champions["generation"][index]), "measure": "qm",
-               "n_random": n_random, "rewire": rewire, "seed": seed, "champions": per_seed}
+               "n_random": n_random, "rewire": rewire, "seed": seed,
+               "q_max": dict(evolved, variant="evolved") if evolved else {"variant": "parter"},
+               "champions": per_seed}
     records.write_atomic(run_dir / ANALYSIS, json.dumps(content, indent=2).encode())
     return content
 
 
-def read_qm(run_dir: Path, generation: int) -> np.ndarray | None:
-    """Qm per seed [S] from RUN/analysis.json when it was computed at ``generation``."""
+def qm_label(content: dict) -> str:
+    """How an analysis.json's Qm was made, for table rows: optimiser and Q_max variant."""
+    q_max = content.get("q_max", {"variant": "parter"})
+    rule = "Q_max = 1 - 1/M" if q_max["variant"] == "parter" else f"Q_max evolved = {q_max['value']:.3f}"
+    return f"Qm (Louvain, {content['rewire']} nulls, {rule})"
+
+
+def read_qm(run_dir: Path, generation: int) -> tuple[np.ndarray, str] | None:
+    """(Qm per seed [S], ``qm_label``) from RUN/analysis.json when it was computed at
+    ``generation``; None otherwise."""
     path = Path(run_dir) / ANALYSIS
     if not path.is_file():
         return None
     content = json.loads(path.read_text())
     if content.get("generation") != generation:
         return None
-    return np.array([np.nan if c is None else c["qm"] for c in content["champions"]], float)
+    values = np.array([np.nan if c is None else c["qm"] for c in content["champions"]], float)
+    return values, qm_label(content)

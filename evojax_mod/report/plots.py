@@ -22,7 +22,7 @@ from evojax_mod.report.summaries import (champion_networks, final_table, metric_
 
 CURVE_PANELS = (("best_performance", "best performance"), ("champion_q", "champion Q"))
 COMPARE_PANELS = (("q", "final Q"), ("qm", "Qm"), ("cost", "cost (opt. placement)"), ("edges", "edges"),
-                  ("gates", "active gates"), ("performance", "performance"))
+                  ("gates", "active gates"), ("neurons", "active neurons"), ("performance", "performance"))
 POSITIVE, NEGATIVE, INACTIVE = "tab:blue", "tab:red", "0.85"
 # Module colours: Dark2 has no pure blue or red, so nodes stay distinct from edge signs.
 MODULE_COLOURS = colormaps["Dark2"].colors

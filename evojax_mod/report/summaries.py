@@ -125,14 +125,23 @@ def shared_generations(generations: np.ndarray, champions: dict[str, np.ndarray]
     return shared
 
 
-def xor_motifs(config, champions: dict[str, np.ndarray], index: int) -> np.ndarray:
+def xor_motifs(exp, champions: dict[str, np.ndarray], index: int) -> np.ndarray:
     """bool [S]: the champion circuit at snapshot ``index`` computes both XOR sub-goals
     (`circuit.computes_sub_goals`), i.e. it carries Kashtan & Alon's two XOR modules."""
-    spec = experiment_for(config).spec
-    genomes = circuit.CircuitGenome(gate_inputs=jnp.asarray(champions["champion_gate_inputs"][:, index]),
-                                    output=jnp.asarray(champions["champion_output"][:, index]))
-    both = jax.vmap(lambda g: jnp.all(circuit.computes_sub_goals(g, spec)))(genomes)
-    return np.asarray(both, dtype=bool)
+    n_seeds = champions["champion_output"].shape[0]
+    return np.array([bool(jnp.all(circuit.computes_sub_goals(exp.recorded_genome(champions, s, index), exp.spec)))
+                     for s in range(n_seeds)])
+
+
+def threshold_left_right(exp, champions: dict[str, np.ndarray], index: int) -> np.ndarray:
+    """bool [S]: the top-level Leicht–Newman bisection of each threshold-net champion's
+    active graph puts the left and the right pixels apart."""
+    n_seeds = champions["champion_values"].shape[0]
+    split = []
+    for s in range(n_seeds):
+        adjacency, nodes = (np.asarray(a) for a in exp.graph(exp.recorded_genome(champions, s, index)))
+        split.append(left_right_split(_partition(adjacency.astype(int), nodes, 1), LEFT_INPUTS, RIGHT_INPUTS))
+    return np.array(split, dtype=bool)
 
 
 def logged_generations(run_dir: Path) -> np.ndarray:
@@ -151,7 +160,8 @@ def final_table(run_dir: Path, generation: int | None = None) -> dict:
     never), plus qm when RUN/analysis.json holds Qm for this generation. Retina runs add cost
     (squared edge length after optimal placement, coordinate units squared), edges (genome
     edges), functional_edges and left_right bool [S]; circuit runs add gates (active gates)
-    and xor_modules bool [S].
+    and xor_modules bool [S]; threshold-net runs add neurons (active neurons), all_patterns
+    (champion's fraction right on all 256 patterns) and left_right bool [S].
     """
     run_dir = Path(run_dir)
     generations, curves = metric_curves(run_dir)
@@ -173,17 +183,21 @@ def final_table(run_dir: Path, generation: int | None = None) -> dict:
         "generations_to_perfect": np.where(first_perfect < 0, np.nan, first_perfect),
     }
     qm = read_qm(run_dir, final)
-    if config.task.name == "circuits":
+    at = snapshot_index(champions["generation"], final)
+    if config.genome.kind == "circuit":
         table.update(gates=curves["champion_gates"][:, t], rows=CIRCUIT_ROWS,
-                     xor_modules=xor_motifs(config, champions, snapshot_index(champions["generation"], final)))
+                     xor_modules=xor_motifs(experiment_for(config), champions, at))
+    elif config.genome.kind == "threshold":
+        table.update(neurons=curves["champion_neurons"][:, t], all_patterns=curves["champion_all_patterns"][:, t],
+                     left_right=threshold_left_right(experiment_for(config), champions, at), rows=THRESHOLD_ROWS)
     else:
         spec = Experiment(config).spec
-        networks = champion_networks(spec, champions, snapshot_index(champions["generation"], final))
+        networks = champion_networks(spec, champions, at)
         table.update(cost=curves["champion_cost"][:, t], edges=curves["champion_edges"][:, t],
                      functional_edges=curves["champion_functional_edges"][:, t],
                      left_right=np.array([n.left_right for n in networks], dtype=bool), rows=TABLE_ROWS)
     if qm is not None:
-        table["qm"] = qm
+        table["qm"], table["qm_label"] = qm
     return table
 
 
@@ -197,7 +211,6 @@ def run_labels(run_dirs: list[Path], names: list[str]) -> list[str]:
 
 # (row label, final_table key) per task. Numbers are medians over seeds. The Qm row appears
 # when every run has an analysis.json for the compared generation (`evojax-mod analyze`).
-QM_ROW = ("Qm (Louvain, Q_max = 1 - 1/M)", "qm")
 CIRCUIT_ROWS = (
     ("final Q (Leicht-Newman, directed)", "q"),
     ("modules", "modules"),
@@ -205,6 +218,15 @@ CIRCUIT_ROWS = (
     ("performance (current goal)", "performance"),
     ("generations to solution", "generations_to_perfect"),
     ("two XOR modules (fraction)", "xor_modules"),
+)
+THRESHOLD_ROWS = (
+    ("final Q (Leicht-Newman, directed)", "q"),
+    ("modules", "modules"),
+    ("active neurons", "neurons"),
+    ("performance (environment, current goal)", "performance"),
+    ("performance (all 256 patterns)", "all_patterns"),
+    ("generations to solution", "generations_to_perfect"),
+    ("left/right split (fraction)", "left_right"),
 )
 TABLE_ROWS = (
     ("final Q", "q"),
@@ -261,7 +283,8 @@ def compare_table(tables: list[dict], labels: list[str], markdown: bool = False)
             + ([""] if len(tables) == 2 else [])]
     if len({t["rows"] for t in tables}) != 1:
         raise ValueError("runs of different tasks cannot share one table")
-    qm_row = (QM_ROW,) if all("qm" in t for t in tables) else ()
+    qm_labels = {t.get("qm_label") for t in tables}
+    qm_row = ((qm_labels.pop(), "qm"),) if all("qm" in t for t in tables) and len(qm_labels) == 1 else ()
     for title, key in tables[0]["rows"] + qm_row:
         row = [title, *(_cell(key, t[key]) for t in tables)]
         if len(tables) == 2:

@@ -1,0 +1,184 @@
+import json
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from evojax_mod import records
+from evojax_mod.elitist_engine import ElitistExperiment, fraction_correct, metric_names
+from evojax_mod.config import ConfigError, config_from_dict
+from evojax_mod.genomes import circuit
+from evojax_mod.report import compare, report
+from evojax_mod.cli import main
+from evojax_mod.report.analysis import analyze_qm, champion_graph, evolved_q_max
+from evojax_mod.runner import run
+from evojax_mod.schedules import goal_index
+
+
+def circuits_config(kind="fixed", **run_keys):
+    run_cfg = {"population": 60, "generations": 40, "seeds": 2, "log_every": 10, "checkpoint_every": 20}
+    run_cfg.update(run_keys)
+    return config_from_dict({
+        "task": {"name": "circuits"}, "genome": {"kind": "circuit", "max_gates": 12},
+        "selection": {"kind": "elitist", "elite": 18, "crossover_rate": 0.5},
+        "schedule": {"kind": kind, "goals": ["and", "or"] if kind == "mvg" else ["and"], "period": 5},
+        "run": run_cfg})
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("circuits")
+    return {k: run(circuits_config(k), root / k, progress=False) for k in ("fixed", "mvg")}
+
+
+def test_config_ties_task_genome_and_selection():
+    with pytest.raises(ConfigError, match="genome.kind"):
+        config_from_dict({"task": {"name": "circuits"}})
+    with pytest.raises(ConfigError, match="selection.elite"):
+        config_from_dict({"task": {"name": "circuits"}, "genome": {"kind": "circuit"},
+                          "selection": {"kind": "elitist", "elite": 50}, "run": {"population": 40}})
+
+
+def test_mvg_schedule_follows_sferes_rule():
+    cfg = circuits_config("mvg")
+    goals = [int(goal_index(cfg.schedule, g)) for g in range(1, 16)]
+    assert goals == [0] * 5 + [1] * 5 + [0] * 5
+
+
+def test_metrics_and_elitism(runs):
+    for kind, result in runs.items():
+        m = result.metrics
+        assert result.names == metric_names("gates")
+        assert set(np.unique(m["generation"])) == {0, 10, 20, 30, 40}
+        assert np.all(m["best_performance"] >= m["mean_performance"])
+        assert np.all(m["champion_gates"] <= 12)
+        if kind == "fixed":  # elitism under a fixed goal: the best never gets worse
+            for s in range(2):
+                best = m["best_performance"][m["seed"] == s]
+                assert np.all(np.diff(best) >= 0)
+        else:
+            np.testing.assert_array_equal(np.unique(m["goal"]), [0, 1])
+
+
+def test_solved_generation_needs_every_goal(runs):
+    exp = ElitistExperiment(circuits_config("mvg"))
+    state = jax.tree.map(lambda a: a[0], runs["mvg"].state)
+    tables = jax.vmap(lambda g: circuit.output_table(g, exp.spec))(state.population)
+    for i, goal in enumerate(np.asarray(exp.goal_tables())[:, 0]):
+        perfect_now = bool(np.any(np.asarray(tables) == goal))
+        if perfect_now:
+            assert 0 <= int(state.first_perfect[i]) <= int(state.generation)
+    solved = int(state.solved_at)
+    assert solved == (int(state.first_perfect.max()) if np.all(np.asarray(state.first_perfect) >= 0) else -1)
+
+
+def test_circuit_run_resumes_bit_for_bit(runs, tmp_path):
+    out = tmp_path / "pieces"
+    run(circuits_config("mvg"), out, progress=False, stop_after=20)
+    resumed = run(circuits_config("mvg"), out, resume=True, progress=False)
+    for a, b in zip(jax.tree.leaves(resumed.state), jax.tree.leaves(runs["mvg"].state)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_analysis_report_and_compare(runs):
+    fixed, mvg = runs["fixed"].run_dir, runs["mvg"].run_dir
+    champions = records.read_champions(mvg)
+    adjacency, _ = champion_graph(runs["mvg"].config, champions, 0, -1)
+    assert adjacency.shape[0] == adjacency.shape[1] and set(np.unique(adjacency)) <= {0.0, 1.0}
+    for d in (fixed, mvg):
+        content = analyze_qm(d, n_random=8)
+        assert content["rewire"] == "undirected" and len(content["champions"]) == 2
+    table, figure = compare([fixed, mvg])
+    assert "Qm" in table and "active gates" in table and figure.stat().st_size > 1000
+    assert [p.name for p in report(mvg)] == ["curves.png"]
+
+
+def threshold_config(kind="fixed", **keys):
+    run_cfg = {"population": 40, "generations": 30, "seeds": 2, "log_every": 10, "checkpoint_every": 10}
+    run_cfg.update(keys.pop("run", {}))
+    d = {"task": {"name": "retina", "patterns": 100}, "genome": {"kind": "threshold"},
+         "mutation": {"per_genome": 0.5}, "selection": {"kind": "elitist", "elite": 12, "crossover_rate": 0.5},
+         "schedule": {"kind": kind, "goals": ["and", "or"] if kind == "mvg" else ["and"], "period": 5},
+         "run": run_cfg}
+    for section, values in keys.items():
+        d.setdefault(section, {}).update(values)
+    return config_from_dict(d)
+
+
+@pytest.fixture(scope="module")
+def threshold_runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("threshold")
+    return {k: run(threshold_config(k), root / k, progress=False) for k in ("fixed", "mvg")}
+
+
+def test_threshold_config_ties_genome_to_elitist_and_patterns_to_it():
+    with pytest.raises(ConfigError, match="selection.kind"):
+        config_from_dict({"genome": {"kind": "threshold"}})
+    with pytest.raises(ConfigError, match="task.patterns"):
+        config_from_dict({"task": {"patterns": 100}})
+    with pytest.raises(ConfigError, match="task.patterns"):
+        threshold_config(task={"patterns": 300})
+    with pytest.raises(ConfigError, match="genome.fan_in"):
+        threshold_config(genome={"fan_in": [3, 3]})
+    with pytest.raises(ConfigError, match="objectives.maximise"):
+        config_from_dict({"objectives": {"maximise": "modularity"}})
+
+
+def test_environment_has_the_configured_patterns_per_seed(threshold_runs):
+    env = np.asarray(threshold_runs["fixed"].state.environment)
+    counts = np.unpackbits(env.view(np.uint8), axis=1).sum(axis=1)
+    np.testing.assert_array_equal(counts, [100, 100])
+    assert not np.array_equal(env[0], env[1])  # each seed draws its own environment
+
+
+def test_fraction_correct_counts_only_environment_patterns():
+    outputs = jnp.asarray([[0b1111, 0], [0b0101, 0]], jnp.uint32)
+    goal = jnp.asarray([0b0011, 0], jnp.uint32)
+    environment = jnp.asarray([0b0110, 0], jnp.uint32)  # patterns 1 and 2
+    np.testing.assert_allclose(np.asarray(fraction_correct(outputs, goal, environment)), [0.5, 0.0])
+
+
+def test_threshold_runs_score_and_report(threshold_runs):
+    for kind, result in threshold_runs.items():
+        m = result.metrics
+        assert result.names == metric_names("neurons")
+        assert np.all((m["champion_neurons"] >= 1) & (m["champion_neurons"] <= 15))
+        assert np.all((m["champion_all_patterns"] >= 0) & (m["champion_all_patterns"] <= 1))
+        # scores are multiples of 1/100 (the environment), the all-pattern score of 1/256
+        np.testing.assert_allclose(m["champion_performance"] * 100, np.round(m["champion_performance"] * 100), atol=1e-4)
+        if kind == "fixed":
+            for s in range(2):
+                assert np.all(np.diff(m["best_performance"][m["seed"] == s]) >= 0)
+    fixed, mvg = (threshold_runs[k].run_dir for k in ("fixed", "mvg"))
+    for d in (fixed, mvg):
+        content = analyze_qm(d, n_random=8)
+        assert content["rewire"] == "undirected"
+    table, _ = compare([fixed, mvg])
+    assert "active neurons" in table and "all 256 patterns" in table and "Qm" in table
+
+
+def test_evolving_for_modularity_raises_q_and_gives_q_max(threshold_runs, tmp_path, capsys):
+    """The Q_max runs: fitness is Q of the undirected graph, so the best Q never falls; their
+    champions' mean Louvain Q is the evolved Q_max that analyze records and compare names."""
+    q_run = tmp_path / "qmax"
+    result = run(threshold_config(objectives={"maximise": "modularity"}, run={"generations": 40}), q_run,
+                 progress=False)
+    m = result.metrics
+    for s in range(2):
+        best = m["best_performance"][m["seed"] == s]
+        assert np.all(np.diff(best) >= -1e-6) and best[-1] > best[0]
+    evolved = evolved_q_max(q_run)
+    assert evolved["n_runs"] == 2 and 0.3 < evolved["value"] < 1
+    fixed, mvg = (threshold_runs[k].run_dir for k in ("fixed", "mvg"))
+    assert main(["analyze", str(fixed), "--n-random", "4", "--q-max-from", str(q_run)]) == 0
+    assert main(["analyze", str(mvg), "--n-random", "4", "--q-max-from", str(q_run)]) == 0
+    content = json.loads((fixed / "analysis.json").read_text())
+    assert content["q_max"]["variant"] == "evolved"
+    assert all(c is None or c["q_max"] == evolved["value"] for c in content["champions"])
+    table, _ = compare([fixed, mvg])
+    assert f"Q_max evolved = {evolved['value']:.3f}" in table
+    capsys.readouterr()
+    assert main(["analyze", str(fixed), "--q-max-from", str(mvg)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--q-max-from" in err and "modularity" in err and len(err.splitlines()) == 1
