@@ -74,6 +74,17 @@ def test_overrides_and_presets():
     pcc = load_config(ROOT / "configs/clune2013/pcc.yaml")
     assert pcc.objectives.cost_pressure == 0.25 and pcc.mutation.bias_rate == pytest.approx(1 / 24)
     load_config(ROOT / "configs/quickstart.yaml")
+    ka = {name: load_config(path) for name, path in
+          ((p.stem, p) for p in sorted((ROOT / "configs/kashtan_alon2005").glob("*.yaml")))}
+    assert set(ka) == {f"{s}_{t}" for s in ("circuits", "retina") for t in ("fg", "mvg", "qmax")}
+    for name, c in ka.items():
+        assert c.objectives.maximise == ("modularity" if name.endswith("qmax") else "task")
+        assert c.schedule.kind == ("mvg" if name.endswith("mvg") else "fixed")
+        if name.startswith("retina"):  # papers.md 2b: S = 600, Pc = 0.5, Pm = 0.5, 100 patterns
+            assert (c.run.population, c.selection.crossover_rate, c.mutation.per_genome) == (600, 0.5, 0.5)
+            assert c.task.patterns == 100 and c.genome.fan_in == (3, 3, 3, 2)
+        else:  # papers.md 2a: S = 1000, L = 300, Pm = 0.7
+            assert (c.run.population, c.selection.elite, c.mutation.per_genome) == (1000, 300, 0.7)
     with pytest.raises(ConfigError):
         config_from_dict({"run": {"checkpoint_every": 7, "log_every": 2}})
 
