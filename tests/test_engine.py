@@ -107,7 +107,9 @@ def test_a_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "evojax_mod", "run", str(cfg_path), "--out", str(out), "--quiet"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
-    while not (out / records.CHECKPOINT).exists() and proc.poll() is None and time.time() < deadline:
+    # metrics.csv is written just after the checkpoint: wait for both, so the kill cannot fall between
+    while not ((out / records.CHECKPOINT).exists() and (out / records.METRICS).exists()) \
+            and proc.poll() is None and time.time() < deadline:
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()

@@ -96,6 +96,33 @@ def test_mutation_rates():
     assert np.all(after - before == added - removed)
 
 
+def test_added_edge_follows_the_restricted_prior_and_removal_is_uniform():
+    """Sferes' _add_conn draws (layer pair, source, target) uniformly until the edge is absent:
+    P(e) = prior(e) / sum of prior over absent edges. Removal: uniform over present edges."""
+    parent = one(random_genomes(1, seed=11), 0)
+    present = np.asarray(parent.edge_mask)
+    assert 10 < present.sum() < 96
+    n = 60000
+    keys = jax.random.split(jax.random.PRNGKey(4), n)
+    only_add = layered.LayeredSpec(add_rate=1.0, remove_rate=0.0, bias_rate=0.0, weight_changes_per_genome=0.0)
+    kids = np.asarray(jax.vmap(lambda k: layered.mutate(k, parent, only_add))(keys).edge_mask)
+    new = kids & ~present
+    assert np.all(new.sum(1) == 1)
+    prior = np.where(present, 0.0, np.exp(SPEC.add_log_prior.astype(float)))
+    expected = prior / prior.sum()
+    observed = new.mean(0)
+    assert np.all(observed[present] == 0)
+    sd = np.sqrt(expected * (1 - expected) / n)
+    assert np.all(np.abs(observed - expected) < 5 * sd + 1e-4)
+    only_remove = layered.LayeredSpec(add_rate=0.0, remove_rate=1.0, bias_rate=0.0, weight_changes_per_genome=0.0)
+    kids = np.asarray(jax.vmap(lambda k: layered.mutate(k, parent, only_remove))(keys).edge_mask)
+    gone = present & ~kids
+    assert np.all(gone.sum(1) == 1) and np.all(kids <= present)
+    share = gone.mean(0)[present]
+    p = 1 / present.sum()
+    assert np.all(np.abs(share - p) < 5 * np.sqrt(p * (1 - p) / n))
+
+
 def test_weight_steps_move_along_the_ordered_set_and_clamp():
     spec = SPEC
     g = layered.LayeredGenome(edge_mask=jnp.zeros(106, bool).at[0].set(True),
