@@ -112,13 +112,24 @@ def _cmd_analyze(args) -> int:
 def _cmd_bench(args) -> int:
     import json
     from evojax_mod import bench
+    if min(args.populations + args.seeds + args.devices) < 1:
+        return _fail("--pop, --seeds and --devices take positive integers")
+    cases = bench.grid(args.loops, args.populations, args.seeds, args.devices,
+                       {"clune": args.generations, "circuits": args.circuit_generations})
+    if not cases:
+        return _fail(f"no seed count in {args.seeds} is a multiple of a device count in {args.devices} "
+                     "(the engine shards seeds only when the device count divides them)")
+    for c in cases:  # a config the engine rejects (odd population) fails here, before any run
+        bench.bench_config(c["loop"], c["population"], c["seeds"], c["generations"])
+    limit = None if args.memory_limit_gib is None else args.memory_limit_gib * 1024
     rows = []
-    for seeds in args.seeds:
-        rows.append(bench.throughput(bench.bench_config("clune", args.pop, seeds, args.generations)))
-        rows.append(bench.throughput(bench.bench_config("circuits", args.pop, seeds, args.circuit_generations)))
+    for c in cases:
+        print(f"{c['loop']}: population {c['population']}, {c['seeds']} seed(s), {c['devices']} device(s), "
+              f"{c['generations']} generations ...", file=sys.stderr, flush=True)
+        rows.append(bench.run_isolated(c, timeout=args.timeout, memory_limit_mib=limit))
     info = bench.machine()
-    print(f"{info['machine']}, {info['cpu_count']} CPUs, jax {info['jax']} on {info['jax_device_kind']} "
-          f"x {info['jax_device_count']}, {info['date']}")
+    print(f"{info['machine']}, {info['cpu_count']} CPUs, {info['memory_gib']} GiB, jax {info['jax']} on "
+          f"{info['jax_device_kind']}, load average {info['load_average'][0]:.2f}, {info['date']}")
     print(bench.markdown(rows))
     if args.out:
         Path(args.out).write_text(json.dumps({"machine": info, "rows": rows}, indent=2) + "\n")
@@ -176,11 +187,23 @@ def build_parser() -> argparse.ArgumentParser:
                         "modularity); default Q_max = 1 - 1/M")
     p.set_defaults(func=_cmd_analyze)
 
-    p = sub.add_parser("bench", help="generations per second of the Clune and circuit loops on this machine")
-    p.add_argument("--pop", type=int, default=1000, help="population (default 1000)")
+    p = sub.add_parser("bench", help="generations and network evaluations per second of the Clune and circuit "
+                                     "loops on this machine, each configuration in a fresh process")
+    p.add_argument("--pop", "--populations", dest="populations", type=int, nargs="+", default=[1000],
+                   help="population sizes (default 1000)")
     p.add_argument("--seeds", type=int, nargs="+", default=[1, 8], help="seed counts (default 1 8)")
-    p.add_argument("--generations", type=int, default=40, help="Clune generations timed (default 40)")
-    p.add_argument("--circuit-generations", type=int, default=2000, help="circuit generations timed (default 2000)")
+    p.add_argument("--devices", type=int, nargs="+", default=[1],
+                   help="CPU device counts, via XLA_FLAGS=--xla_force_host_platform_device_count (default 1); "
+                        "seeds are sharded over them, so seed counts they do not divide are skipped")
+    p.add_argument("--loops", nargs="+", choices=["clune", "circuits"], default=["clune", "circuits"])
+    p.add_argument("--generations", type=int, default=40,
+                   help="Clune generations timed at population 1000 and 1 seed; every configuration gets the same "
+                        "work (generations x population x seeds), at least 3 generations (default 40)")
+    p.add_argument("--circuit-generations", type=int, default=2000,
+                   help="circuit generations at population 1000 and 1 seed, scaled the same way (default 2000)")
+    p.add_argument("--timeout", type=float, help="seconds allowed to each configuration (default: no limit)")
+    p.add_argument("--memory-limit-gib", type=float,
+                   help="cap each configuration's memory; beyond it the row records RESOURCE_EXHAUSTED")
     p.add_argument("--out", help="also write the numbers as JSON here")
     p.set_defaults(func=_cmd_bench)
 
