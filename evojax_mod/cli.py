@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from evojax_mod.config import ConfigError, load_config, parse_override
+from evojax_mod.config import ConfigError, ExperimentConfig, load_config, parse_override
 
 EXIT_USAGE = 2
 
@@ -23,12 +23,27 @@ def _configs_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "configs"
 
 
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """The config and its command-line overrides, shared by `run` and `python -m evojax_mod.distributed`."""
+    parser.add_argument("config", help="YAML config, e.g. configs/clune2013/pcc.yaml")
+    parser.add_argument("--seeds", type=int, help="number of seeds (run.seeds)")
+    parser.add_argument("--generations", type=int, help="generations (run.generations)")
+    parser.add_argument("--pop", type=int, help="population size (run.population)")
+    parser.add_argument("--out", help="run directory (default runs/NAME)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override any config key, e.g. --set objectives.cost_pressure=0.5")
+
+
+def config_and_out(args) -> tuple[ExperimentConfig, Path]:
+    """The config with the overrides of `add_run_arguments` applied, and the run directory."""
+    config = load_config(args.config, seeds=args.seeds, generations=args.generations,
+                         population=args.pop, overrides=dict(parse_override(s) for s in args.set))
+    return config, Path(args.out) if args.out else Path("runs") / config.name
+
+
 def _cmd_run(args) -> int:
     from evojax_mod import runner
-    overrides = dict(parse_override(s) for s in args.set)
-    config = load_config(args.config, seeds=args.seeds, generations=args.generations,
-                         population=args.pop, overrides=overrides)
-    out = Path(args.out) if args.out else Path("runs") / config.name
+    config, out = config_and_out(args)
     result = runner.run(config, out, resume=args.resume, progress=not args.quiet)
     _print_done(result, out)
     return 0
@@ -148,13 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="run a config (all seeds batched in one compiled call)")
-    p.add_argument("config", help="YAML config, e.g. configs/clune2013/pcc.yaml")
-    p.add_argument("--seeds", type=int, help="number of seeds (run.seeds)")
-    p.add_argument("--generations", type=int, help="generations (run.generations)")
-    p.add_argument("--pop", type=int, help="population size (run.population)")
-    p.add_argument("--out", help="run directory (default runs/NAME)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="override any config key, e.g. --set objectives.cost_pressure=0.5")
+    add_run_arguments(p)
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_run)

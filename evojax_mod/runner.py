@@ -42,7 +42,7 @@ class RunResult:
         return cols
 
 
-def _champions_dict(champs) -> dict[str, np.ndarray]:
+def champions_dict(champs) -> dict[str, np.ndarray]:
     return {k: np.asarray(v) for k, v in vars(jax.device_get(champs)).items()}
 
 
@@ -50,7 +50,7 @@ def _concat(a: dict, b: dict) -> dict:
     return {k: np.concatenate([a[k], b[k]], axis=1) for k in b} if a else b
 
 
-def _summary(result: RunResult) -> dict:
+def run_summary(result: RunResult) -> dict:
     names = list(result.names)
     last = result.rows[:, -1, :]
     return {
@@ -109,7 +109,7 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
         state, rows0, champs0 = engine.batched_init(exp, keys)
         rows = np.asarray(rows0)[:, None, :]
         generations = np.array([0])
-        champions = {k: v[:, None] for k, v in _champions_dict(champs0).items()}
+        champions = {k: v[:, None] for k, v in champions_dict(champs0).items()}
     state = engine.shard_seeds(state, rc.seeds)
     start = int(generations[-1])
     compile_seconds, run_seconds = 0.0, 0.0
@@ -137,7 +137,7 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
         g += n_gen
         rows = np.concatenate([rows, np.asarray(new_rows)], axis=1)
         generations = np.concatenate([generations, g - n_gen + rc.log_every * np.arange(1, n_logs + 1)])
-        champions = _concat(champions, _champions_dict(new_champs))
+        champions = _concat(champions, champions_dict(new_champs))
         if run_dir is not None:
             records.write_checkpoint(run_dir, state, rows, generations, champions)
             records.write_records(run_dir, rows, generations, names, champions, exp.node_coordinates())
@@ -152,6 +152,6 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
         if g == start:
             records.write_checkpoint(run_dir, state, rows, generations, champions)
             records.write_records(run_dir, rows, generations, names, champions, exp.node_coordinates())
-        records.write_summary(run_dir, _summary(result))
+        records.write_summary(run_dir, run_summary(result))
     return result
 

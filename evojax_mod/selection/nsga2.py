@@ -5,8 +5,12 @@ in a pairwise comparison with probability ``pressure[i]``, drawn afresh for ever
 in each front-peeling pass of the sort (as Sferes' dom_sort_basic with prob_dom_f) and in every
 tournament. With all pressures 1 it is the ordinary deterministic NSGA-II.
 
-Shapes: N individuals, M objectives. Everything is fixed-shape and jittable; the dominance
-relation of a pass is one [N, N] boolean matrix.
+Shapes: N individuals, M objectives, K dominance classes (distinct non-zero probabilities that
+a dominates b). Everything is fixed-shape and jittable. The dominance relation is held as K
+bitsets per individual b (which a fall in class k), W uint32 words each: K * N * N / 8 bytes
+in all, no [N, N] array of wider elements; each peeling pass recounts them by popcount.
+Objectives must not be NaN; N is at most 46340 (sort keys pack two indices below N into an
+int32).
 """
 from __future__ import annotations
 
@@ -19,7 +23,9 @@ import numpy as np
 
 _UNRANKED = np.iinfo(np.int32).max
 _PRESSURE_BITS = 16
-_ROWS_PER_STEP = 64
+_WORD = 32
+_WORD_BLOCK = 64
+_MAX_N = 46340
 
 
 def _dominance_classes(pressure: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
@@ -47,89 +53,256 @@ def _dominance_classes(pressure: Sequence[float]) -> tuple[np.ndarray, np.ndarra
     return table, values
 
 
-def _pair_classes(objectives: jax.Array, table: np.ndarray) -> jax.Array:
-    """Dominance class of every ordered pair (a, b), int8 [N, N] (see _dominance_classes)."""
-    code = jnp.zeros((objectives.shape[0],) * 2, jnp.int32)
-    for i in range(objectives.shape[1]):
-        a, b = objectives[:, None, i], objectives[None, :, i]
-        code = code + 3 ** i * ((a > b).astype(jnp.int32) + 2 * (a < b).astype(jnp.int32))
-    return jnp.asarray(table)[code]
+def _class_cubes(table: np.ndarray, m: int, k: int) -> list[tuple[frozenset, ...]]:
+    """Class k of ``table`` as a union of cubes: tuples of per-objective sets of comparison
+    states (0 equal, 1 a better, 2 a worse). Two cubes that differ in one objective only are
+    merged into one with the union there, which is the same set of patterns; the merged cover
+    needs far fewer bitset operations than one term per pattern."""
+    cubes = {tuple(frozenset([(c // 3 ** i) % 3]) for i in range(m))
+             for c in range(3 ** m) if table[c] == k}
+    grown = True
+    while grown:
+        grown = False
+        for x, y in itertools.combinations(list(cubes), 2):
+            diff = [i for i in range(m) if x[i] != y[i]]
+            if len(diff) == 1:
+                i = diff[0]
+                merged = x[:i] + (x[i] | y[i],) + x[i + 1:]
+                grown |= merged not in cubes
+                cubes.add(merged)
+    maximal = [c for c in cubes
+               if not any(c != d and all(ci <= di for ci, di in zip(c, d)) for d in cubes)]
+    return sorted(maximal, key=lambda c: [sorted(s) for s in c])
 
 
-_FIELD_BITS = 10
-_ROWS_PER_FIELD = 2 ** _FIELD_BITS - 1
+def _sortable(x: jax.Array) -> jax.Array:
+    """int32 keys with the order of the float32 values x (-0.0 and 0.0 equal), same shape."""
+    x = jnp.where(x == 0, 0.0, x).astype(jnp.float32)
+    bits = jax.lax.bitcast_convert_type(x, jnp.int32)
+    return jnp.where(bits < 0, bits ^ 0x7FFFFFFF, bits)
 
 
-def _column_class_counts(classes: jax.Array, n_classes: int) -> jax.Array:
-    """counts[b, k] = #{a : classes[a, b] == k + 1}, int32 [N, n_classes].
+def _count_below(sorted_rows: jax.Array, queries: jax.Array) -> jax.Array:
+    """#entries of each sorted row below each query of that row, int32 [R, Q] from sorted
+    int32 [R, L] and int32 [R, Q]. A branch-free binary search on flat gathers (faster on CPU
+    than jnp.searchsorted's)."""
+    r, length = sorted_rows.shape
+    flat = sorted_rows.reshape(-1)
+    row_start = (jnp.arange(r, dtype=jnp.int32) * length)[:, None]
+    count = jnp.zeros(queries.shape, jnp.int32)
+    step = 1 << (length.bit_length() - 1)
+    while step:
+        wider = count + step
+        value = jnp.take(flat, row_start + jnp.minimum(wider, length) - 1, mode="clip")
+        count = jnp.where((wider <= length) & (value < queries), wider, count)
+        step //= 2
+    return count
 
-    One pass over the [N, N] matrix per three classes instead of one per class: each class
-    adds 1 << (10 j) to an int32, and rows are summed in blocks of 1023 so that no 10-bit field
-    can overflow into the next; the fields are then unpacked and the blocks added. Exact.
+
+def _place(index: jax.Array, values: jax.Array) -> jax.Array:
+    """out[index[j]] = values[j] for a permutation ``index`` [N]; values [N, ...]."""
+    return jnp.zeros_like(values).at[index].set(values, unique_indices=True, mode="promise_in_bounds")
+
+
+def _orders(objectives: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
+    """Sort orders of every objective, each int32 [M, N].
+
+    perm[i]: rows by increasing objective i, ties in the order of objective i-1 (of the row
+    index for i = 0), which is DEAP's chain of stable in-place sorts; pos[i]: its inverse;
+    below[i] / not_above[i]: #rows whose objective i is < / <= the row's. Sort keys pack a
+    value rank and a position into one int32: single-array integer sorts are several times
+    faster on CPU than sorts carrying several arrays.
     """
-    n = classes.shape[0]
-    n_blocks = -(-n // _ROWS_PER_FIELD)
-    pad = n_blocks * _ROWS_PER_FIELD - n
-    counts = []
-    for first in range(1, n_classes + 1, 3):
-        fields = range(first, min(first + 3, n_classes + 1))
-        weight = np.zeros(n_classes + 1, np.int32)
-        for j, c in enumerate(fields):
-            weight[c] = 1 << (_FIELD_BITS * j)
-        packed = jnp.pad(jnp.asarray(weight)[classes], ((0, pad), (0, 0)))
-        sums = jnp.sum(packed.reshape(n_blocks, _ROWS_PER_FIELD, n), axis=1)
-        for j in range(len(fields)):
-            counts.append(jnp.sum((sums >> (_FIELD_BITS * j)) & _ROWS_PER_FIELD, axis=0))
-    return jnp.stack(counts, axis=1)
+    n, m = objectives.shape
+    if n > _MAX_N:
+        raise ValueError(f"at most {_MAX_N} individuals (got {n})")
+    keys = _sortable(objectives).T
+    # integer keys: #rows below key + 1 is #rows not above key
+    counts = _count_below(jax.lax.sort(keys, dimension=1), jnp.concatenate([keys, keys + 1], axis=1))
+    below, not_above = counts[:, :n], counts[:, n:]
+    rows = jnp.arange(n, dtype=jnp.int32)
+    perm, pos, perms, poss = rows, rows, [], []
+    for i in range(m):
+        packed = jax.lax.sort(below[i] * n + pos)
+        perm = jnp.take(perm, packed % n, mode="clip")
+        pos = _place(perm, rows)
+        perms.append(perm)
+        poss.append(pos)
+    return jnp.stack(perms), jnp.stack(poss), below, not_above
 
 
-def _peel(key, objectives: jax.Array, pressure: Sequence[float], n_needed: int,
-          rows_per_step: int) -> jax.Array:
-    """Front index per individual, int32 [N], by repeated extraction of the non-dominated set
-    among the not yet ranked, each pass with fresh comparison draws (Sferes' dom_sort_basic
-    with prob_dom_f); stops once ``n_needed`` rows are ranked, the rest stay _UNRANKED.
+def _n_words(n: int) -> int:
+    """Words per bitset: enough for n bits, rounded up to _WORD_BLOCK words."""
+    return -(-n // (_WORD * _WORD_BLOCK)) * _WORD_BLOCK
+
+
+def _prefix_sets(index: jax.Array, n_words: int) -> jax.Array:
+    """Bitsets of the first j entries of each row of ``index``: set[i, j] = {index[i, j'] :
+    j' < j}, uint32 [R, L+1, n_words] from int32 [R, L]; bit a is bit a % 32 of word a // 32."""
+    r = index.shape[0]
+    word = jnp.arange(n_words, dtype=jnp.int32)
+    index = index.astype(jnp.uint32)  # unsigned: // and % by 32 become shifts and masks
+    bit = jnp.left_shift(jnp.uint32(1), index % _WORD)
+    in_word = word == (index // _WORD).astype(jnp.int32)[..., None]
+    single = jnp.where(in_word, bit[..., None], jnp.uint32(0))
+    sets = jax.lax.associative_scan(jnp.bitwise_or, single, axis=1)
+    return jnp.concatenate([jnp.zeros((r, 1, n_words), jnp.uint32), sets], axis=1)
+
+
+def _first_bits(count: jax.Array, n_words: int) -> jax.Array:
+    """Bitsets of {0, ..., count - 1}, uint32 [N, n_words] from int32 [N]."""
+    filled = jnp.clip(count[:, None] - _WORD * jnp.arange(n_words, dtype=jnp.int32), 0, _WORD)
+    partial = jnp.left_shift(jnp.uint32(1), filled.astype(jnp.uint32) % _WORD) - 1
+    return jnp.where(filled == _WORD, jnp.uint32(0xFFFFFFFF), partial)
+
+
+def _class_bits(perm, pos, below, not_above, table: np.ndarray, n_classes: int) -> jax.Array:
+    """Dominance-class bitsets, uint32 [K, N, W], indexed by position in objective 0's order:
+    bit r' of bits[k - 1, r] is set iff (perm[0, r'], perm[0, r]) is in class k of ``table``
+    (see _dominance_classes). Bits r' >= N are arbitrary; callers mask them.
+    perm, pos, below, not_above: int32 [M, N] from _orders.
+
+    Row b of {a : a_i < b_i} is the prefix set of objective i's order up to below[i, b], and
+    {a : a_i <= b_i} the one up to not_above[i, b]; every comparison state set of a class
+    cube is one or two of these, complemented or not. In objective 0's order its own prefix
+    sets are ranges of positions, which spares one scan and two gathers.
+    """
+    m, n = below.shape
+    n_words = _n_words(n)
+    # rows in objective 0's order, through a scatter: XLA would otherwise fuse the last
+    # binary-search step of _orders into the row gathers below, once per word
+    below, not_above = (jax.vmap(_place, in_axes=(None, 0))(pos[0], x) for x in (below, not_above))
+    lt, le = [_first_bits(below[0], n_words)], [_first_bits(not_above[0], n_words)]
+    if m > 1:
+        sets = _prefix_sets(pos[0][perm[1:]], n_words).reshape((m - 1) * (n + 1), n_words)
+        row_start = (jnp.arange(m - 1, dtype=jnp.int32) * (n + 1))[:, None]
+        lt += list(jnp.take(sets, row_start + below[1:], axis=0, mode="clip"))
+        le += list(jnp.take(sets, row_start + not_above[1:], axis=0, mode="clip"))
+    # lt[i]: a worse than b on objective i; le[i]: a not better
+    state_sets = {
+        frozenset([2]): lambda i: lt[i], frozenset([0, 2]): lambda i: le[i],
+        frozenset([1]): lambda i: ~le[i], frozenset([0, 1]): lambda i: ~lt[i],
+        frozenset([0]): lambda i: le[i] & ~lt[i], frozenset([1, 2]): lambda i: lt[i] | ~le[i],
+    }
+    classes = []
+    for k in range(1, n_classes + 1):
+        union = jnp.zeros((n, n_words), jnp.uint32)
+        for cube in _class_cubes(table, m, k):
+            term = jnp.full((n, n_words), 0xFFFFFFFF, jnp.uint32)
+            for i, states in enumerate(cube):
+                if len(states) < 3:
+                    term = term & state_sets[states](i)
+            union = union | term
+        classes.append(union)
+    return jnp.stack(classes)
+
+
+def _pack(mask: jax.Array, n_words: int) -> jax.Array:
+    """Bitset of a bool [N] mask, uint32 [n_words]."""
+    padded = jnp.pad(mask, (0, n_words * _WORD - mask.shape[0])).astype(jnp.uint32)
+    return jnp.sum(padded.reshape(n_words, _WORD) << jnp.arange(_WORD, dtype=jnp.uint32),
+                   axis=1, dtype=jnp.uint32)
+
+
+def _class_counts(bits: jax.Array, members: jax.Array) -> jax.Array:
+    """counts[k, b] = #{a in members : bit a of bits[k, b]}, int32 [K, N].
+
+    bits: uint32 [K, N, W]; members: uint32 [W]. Word popcounts are summed by halving the
+    word axis in int16 (W is a multiple of 64 and N < 2^15 keeps sums exact): XLA's CPU
+    reduction over a long axis is several times slower than these elementwise adds.
+    """
+    counts = jax.lax.population_count(bits & members)
+    counts = counts.astype(jnp.int16 if bits.shape[1] < 2 ** 15 else jnp.int32)
+    while counts.shape[-1] > 16 and counts.shape[-1] % 2 == 0:
+        half = counts.shape[-1] // 2
+        counts = counts[..., :half] + counts[..., half:]
+    return jnp.sum(counts, axis=-1, dtype=jnp.int32)
+
+
+def _peel(key, bits: jax.Array, probs: np.ndarray, n_needed: int):
+    """Front index per individual by repeated extraction of the non-dominated set among the
+    not yet ranked, each pass with fresh comparison draws (Sferes' dom_sort_basic with
+    prob_dom_f); stops once ``n_needed`` rows are ranked, the rest stay _UNRANKED.
 
     Exact in distribution without drawing N^2 bits a pass: within a pass the draws of
     different b are disjoint, so b is non-dominated independently with probability
-    prod_{a remaining} (1 - P_ab), computed from per-class counts of remaining dominators.
-    The counts are kept up to date by subtracting, ``rows_per_step`` rows at a time, the
-    rows of the individuals just ranked.
+    q = prod_{a remaining} (1 - P_ab), computed from the per-class counts of remaining a.
+    Each b draws one exponential E_b for the whole sort and leaves at the first pass where
+    its cumulative hazard sum -log(1 - q) exceeds E_b, which given the passes before has
+    probability q (memorylessness; docs/decisions.md).
+    bits: uint32 [K, N, W] from _class_bits; probs: float64 [K].
+    Returns (ranks int32 [N], number of passes, number ranked before the last pass).
     """
-    n = objectives.shape[0]
-    table, probs = _dominance_classes(pressure)
-    classes = _pair_classes(objectives, table)
-    if len(probs) == 0:
-        return jnp.zeros(n, jnp.int32)
-    class_ids = jnp.arange(1, len(probs) + 1, dtype=jnp.int8)
-    log_keep = jnp.asarray(np.log1p(-np.where(probs < 1.0, probs, 0.0)), jnp.float32)
-    is_uncertain = jnp.asarray(probs < 1.0)
-    counts0 = _column_class_counts(classes, len(probs))
+    _, n, n_words = bits.shape
+    n_needed = min(n_needed, n)
+    uncertain = probs < 1.0
+    log_keep = jnp.asarray(np.log1p(-np.where(uncertain, probs, 0.0)), jnp.float32)[:, None]
+    stochastic = bool(np.any(uncertain))
+    uncertain = jnp.asarray(uncertain)[:, None]
+    exposure = jax.random.exponential(key, (n,)) if stochastic else None
 
-    def cond(carry):
-        ranks = carry[0]
-        return jnp.sum(ranks != _UNRANKED) < n_needed
-
-    def body(carry):
-        ranks, counts, pending, front, key = carry
-        key, k_pass = jax.random.split(key)
-        new_pass = ~jnp.any(pending)
+    def one_pass(carry):
+        ranks, hazard, front, n_ranked, _ = carry
         remaining = ranks == _UNRANKED
-        log_p_free = jnp.sum(jnp.where(is_uncertain, counts * log_keep, 0.0), axis=1)
-        no_certain = jnp.all(jnp.where(is_uncertain, True, counts == 0), axis=1)
-        u = jax.random.uniform(k_pass, (n,), minval=np.finfo(np.float32).tiny)
-        free = remaining & no_certain & (jnp.log(u) < log_p_free)
-        ranks = jnp.where(new_pass & free, front, ranks)
-        pending = jnp.where(new_pass, free, pending)
-        front = front + new_pass.astype(jnp.int32)
-        (rows,) = jnp.nonzero(pending, size=rows_per_step, fill_value=n)
-        valid = rows < n
-        leaving = (classes[jnp.minimum(rows, n - 1)][:, :, None] == class_ids) & valid[:, None, None]
-        counts = counts - jnp.sum(leaving, axis=0, dtype=jnp.int32)
-        pending = pending.at[rows].set(False, mode="drop")
-        return ranks, counts, pending, front, key
+        counts = _class_counts(bits, _pack(remaining, n_words))
+        free = remaining & jnp.all(uncertain | (counts == 0), axis=0)
+        if stochastic:
+            log_q = jnp.sum(jnp.where(uncertain, counts * log_keep, 0.0), axis=0)
+            hazard = hazard + jnp.where(free, -jnp.log(-jnp.expm1(log_q)), 0.0)
+            free = free & (exposure < hazard)
+        ranks = jnp.where(free, front, ranks)
+        return ranks, hazard, front + 1, n_ranked + jnp.sum(free, dtype=jnp.int32), n_ranked
 
-    carry = (jnp.full((n,), _UNRANKED, jnp.int32), counts0, jnp.zeros(n, bool), jnp.int32(0), key)
-    return jax.lax.while_loop(cond, body, carry)[0]
+    carry = (jnp.full((n,), _UNRANKED, jnp.int32), jnp.zeros(n, jnp.float32), jnp.int32(0),
+             jnp.int32(0), jnp.int32(0))
+    ranks, _, n_fronts, _, n_before_last = jax.lax.while_loop(lambda c: c[3] < n_needed, one_pass, carry)
+    return ranks, n_fronts, n_before_last
+
+
+def _sort_ranks(key, objectives, pressure: Sequence[float], n_needed: int):
+    """_peel on float32 objectives [N, M]; also returns the _orders it built."""
+    orders = _orders(objectives)
+    table, probs = _dominance_classes(pressure)
+    n = objectives.shape[0]
+    if len(probs) == 0:
+        return (jnp.zeros(n, jnp.int32), jnp.int32(1), jnp.int32(0)), orders
+    perm, pos, below, not_above = orders
+    bits = _class_bits(perm, pos, below, not_above, table, len(probs))
+    ranks, n_fronts, n_before_last = _peel(key, bits, probs, n_needed)
+    return (ranks[pos[0]], n_fronts, n_before_last), orders
+
+
+def _crowding(objectives: jax.Array, ranks: jax.Array, perm: jax.Array, pos: jax.Array) -> jax.Array:
+    """crowding_distances from the orders of _orders (perm, pos int32 [M, N])."""
+    n, m = objectives.shape
+    group = jnp.minimum(ranks, n)  # unranked rows form one more group
+    index = jnp.arange(n, dtype=jnp.int32)
+    distance = jnp.zeros(n, jnp.float32)
+    for i in range(m):
+        packed = jax.lax.sort(group * n + pos[i])
+        order = jnp.take(perm[i], packed % n, mode="clip")
+        g = packed // n
+        # rows into this order by a scatter, not a gather: a scatter never absorbs the
+        # producer of its operand, so the objectives stay one buffer shared with the caller.
+        # XLA would otherwise recompute them inside these kernels, rounded differently
+        # depending on the vmapped batch size (a seed's run would depend on its batch).
+        v = _place(_place(order, index), objectives)[:, i]  # v[j] = objectives[order[j], i]
+        first = jnp.concatenate([jnp.array([True]), g[1:] != g[:-1]])
+        last = jnp.concatenate([g[1:] != g[:-1], jnp.array([True])])
+        lo = jnp.take(v, jax.lax.cummax(jnp.where(first, index, 0)), mode="clip")
+        hi = jnp.take(v, jax.lax.cummin(jnp.where(last, index, n - 1), reverse=True), mode="clip")
+        span = hi - lo
+        prev_v = jnp.concatenate([v[:1], v[:-1]])
+        next_v = jnp.concatenate([v[1:], v[-1:]])
+        gap = jnp.where(span > 0, (next_v - prev_v) / jnp.where(span > 0, span, 1.0), 0.0)
+        distance = distance + _place(order, jnp.where(first | last, jnp.inf, gap))
+    return distance
+
+
+@jax.jit
+def _deterministic_ranks(f):
+    (ranks, _, _), _ = _sort_ranks(jax.random.PRNGKey(0), f, (1.0,) * f.shape[1], f.shape[0])
+    return ranks
 
 
 def nondominated_ranks(objectives, maximize: Sequence[bool]) -> jax.Array:
@@ -139,12 +312,7 @@ def nondominated_ranks(objectives, maximize: Sequence[bool]) -> jax.Array:
     Returns int32 [N]. Equal rows share a front.
     """
     signs = jnp.where(jnp.asarray(maximize, bool), 1.0, -1.0)
-    f = jnp.asarray(objectives, jnp.float32) * signs
-    n, m = f.shape
-    return _peel_jit(jax.random.PRNGKey(0), f, (1.0,) * m, n, _ROWS_PER_STEP)
-
-
-_peel_jit = jax.jit(_peel, static_argnums=(2, 3, 4))
+    return _deterministic_ranks(jnp.asarray(objectives, jnp.float32) * signs)
 
 
 @jax.jit
@@ -159,26 +327,8 @@ def crowding_distances(objectives, ranks) -> jax.Array:
     ignored by callers. objectives: [N, M]; ranks: int [N].
     """
     f = jnp.asarray(objectives, jnp.float32)
-    ranks = jnp.asarray(ranks, jnp.int32)
-    n, m = f.shape
-    distance = jnp.zeros(n, jnp.float32)
-    position = jnp.arange(n)
-    for i in range(m):
-        order = jnp.lexsort((position, f[:, i], ranks))
-        position = jnp.zeros(n, jnp.int32).at[order].set(jnp.arange(n, dtype=jnp.int32))
-        r, v = ranks[order], f[order, i]
-        first = jnp.concatenate([jnp.array([True]), r[1:] != r[:-1]])
-        last = jnp.concatenate([r[1:] != r[:-1], jnp.array([True])])
-        group = jnp.cumsum(first) - 1
-        lo = jax.ops.segment_min(v, group, num_segments=n)[group]
-        hi = jax.ops.segment_max(v, group, num_segments=n)[group]
-        span = hi - lo
-        prev_v = jnp.concatenate([v[:1], v[:-1]])
-        next_v = jnp.concatenate([v[1:], v[-1:]])
-        gap = jnp.where(span > 0, (next_v - prev_v) / jnp.where(span > 0, span, 1.0), 0.0)
-        contribution = jnp.where(first | last, jnp.inf, gap)
-        distance = distance.at[order].add(contribution)
-    return distance
+    perm, pos, _, _ = _orders(f)
+    return _crowding(f, jnp.asarray(ranks, jnp.int32), perm, pos)
 
 
 def _pressure_thresholds(pressure: Sequence[float]) -> np.ndarray:
@@ -189,20 +339,30 @@ def _pressure_thresholds(pressure: Sequence[float]) -> np.ndarray:
 def stochastic_ranks(key, objectives: jax.Array, pressure: Sequence[float], n_needed: int) -> jax.Array:
     """Front index under stochastic dominance, int32 [N]; peeling stops once ``n_needed``
     rows are ranked (the others stay unranked, int32 max). objectives: [N, M], maximised."""
-    return _peel(key, objectives, pressure, n_needed, _ROWS_PER_STEP)
+    (ranks, _, _), _ = _sort_ranks(key, jnp.asarray(objectives, jnp.float32), pressure, n_needed)
+    return ranks
 
 
 def survivors(key, objectives: jax.Array, pressure: Sequence[float], n_survivors: int):
     """(mu + lambda) environmental selection: whole fronts in order, the last partial front by
-    decreasing crowding distance.
+    decreasing crowding distance (ties: lower row first).
 
-    Returns (indices int32 [n_survivors], crowding float32 [n_survivors]) where crowding is
-    the distance within the survivor's front of the full set (used by later tournaments).
+    Returns (indices int32 [n_survivors] in increasing order, crowding float32 [n_survivors])
+    where crowding is the distance within the survivor's front of the full set (used by later
+    tournaments).
     """
-    ranks = stochastic_ranks(key, objectives, pressure, n_survivors)
-    crowd = crowding_distances(objectives, ranks)
-    order = jnp.lexsort((-crowd, ranks))
-    chosen = order[:n_survivors]
+    f = jnp.asarray(objectives, jnp.float32)
+    (ranks, n_fronts, n_before_last), (perm, pos, _, _) = _sort_ranks(key, f, pressure, n_survivors)
+    crowd = _crowding(f, ranks, perm, pos)
+    # the last pass's front is the only partial one; take its n_wanted most crowded
+    n_wanted = n_survivors - n_before_last
+    less_crowded = jnp.where(ranks == n_fronts - 1, _sortable(-crowd), np.iinfo(np.int32).max)
+    threshold = jax.lax.sort(less_crowded)[n_wanted - 1]
+    taken = less_crowded < threshold
+    tied = less_crowded == threshold
+    tied_taken = tied & (jnp.cumsum(tied) <= n_wanted - jnp.sum(taken))
+    (chosen,) = jnp.nonzero((ranks < n_fronts - 1) | taken | tied_taken, size=n_survivors)
+    chosen = chosen.astype(jnp.int32)
     return chosen, crowd[chosen]
 
 
