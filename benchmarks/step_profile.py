@@ -4,7 +4,7 @@
 
 For one seed it evolves the P&CC preset to each listed generation, then times each stage of
 `engine.step` as its own jitted function on that state (median of ``--repeats`` calls, compile
-excluded): tournament, mutation, expression of the children (`layered.express`), their
+excluded): tournament, mutation, expression of the children (`layered.output_signs`), their
 connection costs, the objectives of the mixed population, NSGA-II survivor selection of the
 2P mixed individuals down to P; and the whole step. Stages run apart lose the fusion XLA finds
 across them, so their sum can exceed the whole step. Prints a Markdown table, ms per generation.
@@ -37,16 +37,16 @@ def stage_functions(exp, state) -> dict:
     spec, n = exp.spec, exp.config.run.population
     key = jax.random.PRNGKey(1)
     inputs = jnp.asarray(retina_task().inputs)
-    cost_fn = objectives.connection_cost_minimise(exp.config.objectives.connection_cost)
+    cost_fn = objectives.connection_cost_population(exp.config.objectives.connection_cost)
 
     tournament = jax.jit(lambda k, s: nsga2.tournament_winners(k, s.objectives, s.crowding, exp.pressure))
     winners = tournament(key, state)
     mutate = jax.jit(lambda k, parents: jax.vmap(lambda kk, g: layered.mutate(kk, g, spec))(
         jax.random.split(k, n), jax.tree.map(lambda a: a[winners], parents)))
     children = mutate(key, state.parents)
-    express = jax.jit(lambda genomes: jax.vmap(lambda g: layered.express(g, spec, inputs)[:, 0])(genomes))
-    cost = jax.jit(lambda genomes: jax.vmap(lambda g: cost_fn(g, spec))(genomes))
-    child_signs = jnp.sign(express(children)).astype(jnp.int8)
+    express = jax.jit(lambda genomes: jax.vmap(lambda g: layered.output_signs(g, spec, inputs)[:, 0])(genomes))
+    cost = jax.jit(lambda genomes: cost_fn(genomes, spec))
+    child_signs = express(children)
     signs = jnp.concatenate([state.signs, child_signs])
     costs = jnp.concatenate([state.costs, cost(children)])
     goal = jnp.int32(0)

@@ -19,6 +19,7 @@ import numpy as np
 from flax import struct
 
 from evojax_mod import objectives as obj
+from evojax_mod import prng
 from evojax_mod.config import WEIGHT_SETS, ExperimentConfig
 from evojax_mod.genomes import layered
 from evojax_mod.modularity import directed_q_masked, leicht_newman_masked
@@ -105,9 +106,9 @@ def _phenotypes(exp: Experiment, genomes):
     wrong whatever the target."""
     spec, cfg = exp.spec, exp.config
     inputs = jnp.asarray(retina_task().inputs)
-    outputs = jax.vmap(lambda g: layered.express(g, spec, inputs)[:, 0])(genomes)
-    cost_fn = obj.connection_cost_minimise(cfg.objectives.connection_cost)
-    return jnp.sign(outputs).astype(jnp.int8), jax.vmap(lambda g: cost_fn(g, spec))(genomes)
+    signs = jax.vmap(lambda g: layered.output_signs(g, spec, inputs)[:, 0])(genomes)
+    cost_fn = obj.connection_cost_population(cfg.objectives.connection_cost)
+    return signs, cost_fn(genomes, spec)
 
 
 def _objectives(exp: Experiment, signs, costs, goal: jax.Array):
@@ -155,11 +156,11 @@ def init_state(exp: Experiment, key) -> EvolutionState:
 def step(exp: Experiment, state: EvolutionState) -> EvolutionState:
     """One generation, a pure function of the state."""
     n = exp.config.run.population
-    key, k_tour, k_mut, k_sort = jax.random.split(state.key, 4)
+    key, k_tour, k_mut, k_sort = prng.split(state.key, 4)
     generation = state.generation + 1
     winners = nsga2.tournament_winners(k_tour, state.objectives, state.crowding, exp.pressure)
     children = jax.vmap(lambda k, g: layered.mutate(k, g, exp.spec))(
-        jax.random.split(k_mut, n), jax.tree.map(lambda a: a[winners], state.parents))
+        prng.split(k_mut, n), jax.tree.map(lambda a: a[winners], state.parents))
     mixed = jax.tree.map(lambda a, b: jnp.concatenate([a, b]), state.parents, children)
     child_signs, child_costs = _phenotypes(exp, children)
     signs = jnp.concatenate([state.signs, child_signs])

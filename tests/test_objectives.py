@@ -85,16 +85,42 @@ def test_diversity_is_mean_hamming_distance():
 
 
 def test_costs_do_not_depend_on_the_batch_shape():
-    """A seed's run must not change with the number of seeds vmapped beside it."""
+    """A seed's run must not change with the number of seeds vmapped beside it, and a genome's
+    cost must not change with the population around it."""
     pop = random_genomes(48, seed=5)
     two = jax.tree.map(lambda a: a.reshape(2, 24, *a.shape[1:]), pop)
-    one = jax.tree.map(lambda a: a[:1], two)
-    for cost in (obj.optimal_length_minimise, obj.squared_length_minimise):
-        f = jax.jit(jax.vmap(jax.vmap(lambda g: cost(g, SPEC))))
-        np.testing.assert_array_equal(np.asarray(f(two))[0], np.asarray(f(one))[0])
+    first = jax.tree.map(lambda a: a[:1], two)
+    for kind in ("optimal_length", "length", "edges"):
+        cost = obj.connection_cost_population(kind)
+        f = jax.jit(jax.vmap(lambda g: cost(g, SPEC)))
+        np.testing.assert_array_equal(np.asarray(f(two))[0], np.asarray(f(first))[0])
+    single = jax.jit(jax.vmap(lambda g: obj.optimal_length_minimise(g, SPEC)))
+    np.testing.assert_allclose(np.asarray(single(pop)), np.asarray(obj.optimal_length_population(pop, SPEC)),
+                               rtol=1e-6)
+
+
+def test_population_cost_equals_least_squares_reference():
+    pop = random_genomes(30, seed=11)
+    got = np.asarray(obj.optimal_length_population(pop, SPEC))
+    want = [least_squares_length(one(pop, i), SPEC) for i in range(30)]
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
 
 def test_ordered_sum():
     v = jnp.asarray(np.random.default_rng(1).random(106), jnp.float32)
     assert float(obj.ordered_sum(v)) == pytest.approx(float(np.sum(np.asarray(v, np.float64))), rel=1e-6)
     assert float(obj.ordered_sum(jnp.ones(1))) == 1.0
+    m = jnp.asarray(np.random.default_rng(2).random((7, 3)), jnp.float32)
+    np.testing.assert_allclose(np.asarray(obj.ordered_sum(m)), np.asarray(m).sum(0), rtol=1e-6)
+
+
+@pytest.mark.parametrize("layers", [(4, 3, 1), (4, 1), (3, 3, 3, 3, 1)])
+def test_optimal_length_on_other_layer_shapes(layers):
+    n = sum(layers)
+    spec = layered.LayeredSpec(layers=layers, x=tuple(np.linspace(-2.0, 2.0, n)),
+                               y=tuple(float(i) for i, size in enumerate(layers) for _ in range(size)),
+                               init_connections=(0, 10))
+    pop = random_genomes(12, seed=3, spec=spec)
+    got = np.asarray(obj.optimal_length_population(pop, spec))
+    want = [least_squares_length(one(pop, i), spec) for i in range(12)]
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)

@@ -21,6 +21,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from evojax_mod import prng
+
 _UNRANKED = np.iinfo(np.int32).max
 _PRESSURE_BITS = 16
 _WORD = 32
@@ -239,7 +241,7 @@ def _peel(key, bits: jax.Array, probs: np.ndarray, n_needed: int):
     log_keep = jnp.asarray(np.log1p(-np.where(uncertain, probs, 0.0)), jnp.float32)[:, None]
     stochastic = bool(np.any(uncertain))
     uncertain = jnp.asarray(uncertain)[:, None]
-    exposure = jax.random.exponential(key, (n,)) if stochastic else None
+    exposure = prng.exponential(key, (n,)) if stochastic else None
 
     def one_pass(carry):
         ranks, hazard, front, n_ranked, _ = carry
@@ -375,17 +377,16 @@ def tournament_winners(key, objectives: jax.Array, crowding: jax.Array,
     then a fair coin. N must be even.
     """
     n = objectives.shape[0]
-    k_perm1, k_perm2, k_used, k_coin = jax.random.split(key, 4)
-    pairs = jnp.concatenate([jax.random.permutation(k_perm1, n),
-                             jax.random.permutation(k_perm2, n)]).reshape(n, 2)
+    k_perm1, k_perm2, k_used, k_coin = prng.split(key, 4)
+    pairs = jnp.concatenate([prng.permutation(k_perm1, n), prng.permutation(k_perm2, n)]).reshape(n, 2)
     a, b = pairs[:, 0], pairs[:, 1]
     thresholds = jnp.asarray(_pressure_thresholds(pressure))
-    draws = jax.random.bits(k_used, (n, objectives.shape[1]), jnp.uint16).astype(jnp.int32)
+    draws = prng.bits(k_used, (n, objectives.shape[1])).astype(jnp.uint16).astype(jnp.int32)
     used = draws < thresholds
     fa, fb = objectives[a], objectives[b]
     a_better = jnp.any(used & (fa > fb), axis=1)
     b_better = jnp.any(used & (fb > fa), axis=1)
-    coin = jax.random.bernoulli(k_coin, 0.5, (n,))
+    coin = prng.bernoulli(k_coin, 0.5, (n,))
     a_wins = jnp.where(a_better != b_better, a_better,
                        jnp.where(crowding[a] != crowding[b], crowding[a] > crowding[b], coin))
     return jnp.where(a_wins, a, b)

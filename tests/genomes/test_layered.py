@@ -1,3 +1,5 @@
+from functools import partial
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -162,3 +164,43 @@ def test_sign_fast_path_equals_tanh_bit_for_bit():
     assert float(jnp.tanh(jnp.float32(10.0))) == 1.0 and float(jnp.tanh(jnp.float32(-200.0))) == -1.0
     assert not layered.tanh_is_sign(layered.LayeredSpec(steepness=5.0))
     assert not layered.tanh_is_sign(layered.LayeredSpec(weight_values=(-1.5, 1.5)))
+
+
+def test_integer_type_holds_every_pre_activation():
+    assert layered.integer_dtype(SPEC) == jnp.int8           # 8 * 2 + 2 = 18
+    wide = layered.LayeredSpec(layers=(40, 4, 1), x=(0.0,) * 45, y=(0.0,) * 45,
+                               weight_values=(-4.0, -1.0, 1.0, 4.0))
+    assert layered.integer_dtype(wide) == jnp.int16          # 40 * 4 + 2 = 162 > 127
+
+
+@partial(jax.jit, static_argnums=1)
+def _population_signs(pop, spec, inputs):
+    return jax.vmap(lambda g: layered.output_signs(g, spec, inputs))(pop)
+
+
+@partial(jax.jit, static_argnums=1)
+def _population_tanh(pop, spec, inputs):
+    return jax.vmap(lambda g: layered.express_tanh(g, spec, inputs))(pop)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 10**6))
+def test_integer_signs_equal_the_tanh_reference_in_int8_and_int16(seed):
+    """At the int8 bound the sums reach +-18; the int16 spec has pre-activations past 127."""
+    rng = np.random.default_rng(seed)
+    for spec in (SPEC, layered.LayeredSpec(layers=(40, 4, 1), x=(0.0,) * 45, y=(0.0,) * 45,
+                                           weight_values=(-4.0, -1.0, 1.0, 4.0), init_connections=(100, 165))):
+        inputs = jnp.asarray(np.where(rng.random((64, spec.layers[0])) < 0.5, -1.0, 1.0), jnp.float32)
+        pop = random_genomes(50, seed=seed % 1000, spec=spec)
+        fast = _population_signs(pop, spec, inputs)
+        plain = _population_tanh(pop, spec, inputs)
+        assert fast.dtype == jnp.int8
+        np.testing.assert_array_equal(np.asarray(fast), np.sign(np.asarray(plain)).astype(np.int8))
+    # a fully connected net with every weight and bias at the top of its set reaches the
+    # largest sums (+-18 in the first layer)
+    full = layered.LayeredGenome(edge_mask=jnp.ones(SPEC.n_edges, bool),
+                                 weight_index=jnp.full(SPEC.n_edges, 3, jnp.int8),
+                                 bias_index=jnp.full(SPEC.n_neurons, 4, jnp.int8))
+    extremes = np.stack([np.ones(8), -np.ones(8)]).astype(np.float32)
+    np.testing.assert_array_equal(np.asarray(layered.output_signs(full, SPEC, jnp.asarray(extremes)))[:, 0],
+                                  np.sign(numpy_forward(full, SPEC, extremes))[:, 0])
