@@ -71,7 +71,7 @@ class Experiment:
             weight_values=WEIGHT_SETS[g.weight_set], bias_values=tuple(float(v) for v in g.bias_values),
             steepness=float(g.steepness), init_connections=tuple(g.init_connections),
             weight_changes_per_genome=m.weight_changes_per_genome, bias_rate=m.bias_rate,
-            add_rate=m.add_connection, remove_rate=m.remove_connection)
+            add_rate=m.add_connection, remove_rate=m.remove_connection).validated()
 
     @property
     def pressure(self) -> tuple[float, ...]:

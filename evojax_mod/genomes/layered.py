@@ -97,13 +97,15 @@ class LayeredSpec:
                  for a, b in zip(self.layers[:-1], self.layers[1:])]
         return np.concatenate(parts).astype(np.float32)
 
-    def validate(self) -> None:
+    def validated(self) -> "LayeredSpec":
+        """The spec itself, after checking that its parts agree (ValueError otherwise)."""
         if len(self.x) != self.n_nodes or len(self.y) != self.n_nodes:
             raise ValueError(f"x and y need one coordinate per node ({self.n_nodes})")
         if len(self.layers) < 2 or min(self.layers) < 1:
             raise ValueError("layers need at least two layers of at least one node")
         if list(self.weight_values) != sorted(self.weight_values):
             raise ValueError("weight_values must be in increasing order (mutation steps along it)")
+        return self
 
 
 @struct.dataclass
