@@ -118,7 +118,7 @@ def _objectives(exp: Experiment, signs, costs, goal: jax.Array):
     cfg = exp.config
     task = retina_task()
     target = combine(goal_codes(cfg.schedule)[goal], jnp.asarray(task.left), jnp.asarray(task.right))
-    performance = jax.vmap(obj.performance_maximise, in_axes=(0, None))(signs.astype(jnp.float32), target)
+    performance = jax.vmap(obj.performance_maximise, in_axes=(0, None))(signs, target)
     columns = [performance]
     if cfg.objectives.connection_cost != "none":
         columns.append(-costs)

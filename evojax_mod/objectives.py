@@ -19,11 +19,12 @@ COST_KINDS = ("none", "edges", "length", "optimal_length")
 def performance_maximise(outputs: jax.Array, target: jax.Array) -> jax.Array:
     """Fraction of patterns answered correctly, in [0, 1], to MAXIMISE.
 
-    outputs: float [B] network outputs; target: bool [B]. Strict signs: a true target needs
-    out > 0, a false one out < 0, so out == 0 is always wrong (Clune-lab retina.cpp).
+    outputs: [B] network outputs or their signs (any real or integer type); target: bool [B].
+    Strict signs: a true target needs out > 0, a false one out < 0, so out == 0 is always
+    wrong (Clune-lab retina.cpp). Counted in integers, then divided once (exact for B < 2^24).
     """
     correct = jnp.where(target, outputs > 0, outputs < 0)
-    return jnp.mean(correct.astype(jnp.float32))
+    return jnp.sum(correct, dtype=jnp.int32).astype(jnp.float32) / outputs.shape[0]
 
 
 def output_bits(outputs: jax.Array) -> jax.Array:

@@ -145,6 +145,19 @@ def init(key, spec: LayeredSpec) -> LayeredGenome:
     )
 
 
+def _absent_prior_mass(absent_upto: jax.Array, spec: LayeredSpec) -> jax.Array:
+    """Cumulative add-prior mass of the absent edges, float32 [E], from the number of absent
+    edges among edges 0..e (int32 [E]); the prior is exp(add_log_prior), flat within a pair."""
+    eo, prior = spec.edge_offsets, np.exp(spec.add_log_prior.astype(np.float64))
+    mass, base, before = [], jnp.float32(0.0), 0
+    for l in range(len(eo) - 1):
+        within = (absent_upto[eo[l]:eo[l + 1]] - before).astype(jnp.float32)
+        segment = base + jnp.float32(prior[eo[l]]) * within
+        mass.append(segment)
+        base, before = segment[-1], absent_upto[eo[l + 1] - 1]
+    return jnp.concatenate(mass)
+
+
 def mutate(key, genome: LayeredGenome, spec: LayeredSpec) -> LayeredGenome:
     """DnnSpatial::mutate, in its order: weight steps, bias resampling, add edge, remove edge.
 
@@ -167,15 +180,24 @@ def mutate(key, genome: LayeredGenome, spec: LayeredSpec) -> LayeredGenome:
     resample = _unit(bias_pick) < spec.bias_rate
     bias_index = jnp.where(resample, _below(bias_value, len(spec.bias_values)).astype(jnp.int8), genome.bias_index)
 
-    absent_prior = jnp.cumsum(jnp.where(genome.edge_mask, 0.0, jnp.exp(jnp.asarray(spec.add_log_prior))))
+    # One prefix count of the present edges serves both draws: the absent-edge prior mass
+    # follows from it pair by pair (the prior is flat within a layer pair), and the removal's
+    # count after the addition is it plus a step.
+    index = jnp.arange(n_e)
+    present_upto = jnp.cumsum(genome.edge_mask, dtype=jnp.int32)
+    absent_prior = _absent_prior_mass(index + 1 - present_upto, spec)
     added = jnp.argmax(absent_prior > _unit(add_at) * absent_prior[-1])
     add = (_unit(add_do) < spec.add_rate) & (absent_prior[-1] > 0)
+    # Scattered updates on purpose: a scatter's result is materialised, where an elementwise
+    # one is fused into each consumer of the child (expression, cost, the next parents),
+    # which would recompute the whole mutation, random hash included, in every one of them.
     edge_mask = genome.edge_mask.at[added].set(genome.edge_mask[added] | add)
     new_weight = _below(add_weight, n_w).astype(weight_index.dtype)
     weight_index = weight_index.at[added].set(jnp.where(add, new_weight, weight_index[added]))
 
-    n_present = jnp.sum(edge_mask)
-    removed = jnp.argmax(jnp.cumsum(edge_mask) > _below(remove_at, n_present))
+    n_present = present_upto[-1] + add
+    present_upto = present_upto + (add & (index >= added))
+    removed = jnp.argmax(present_upto > _below(remove_at, n_present))
     remove = (_unit(remove_do) < spec.remove_rate) & (n_present > 0)
     edge_mask = edge_mask.at[removed].set(edge_mask[removed] & ~remove)
     return LayeredGenome(edge_mask=edge_mask, weight_index=weight_index.astype(jnp.int8),
