@@ -187,9 +187,9 @@ def diversity_maximise(bits: jax.Array) -> jax.Array:
     bits: bool [N, B]; returns float32 [N]. O(N B): per bit, the distance sum of an individual
     is the count of the other value in that column.
     """
-    b = bits.astype(jnp.float32)
-    ones = jnp.sum(b, axis=0)
-    n = b.shape[0]
+    n = bits.shape[0]
+    ones = jnp.sum(bits, axis=0, dtype=jnp.int32)
     per_bit = jnp.where(bits, n - ones, ones)
-    return jnp.sum(per_bit, axis=1) / (n * bits.shape[1])
+    # integer sums are exact (N * B < 2^31) and so independent of the summation order
+    return jnp.sum(per_bit, axis=1).astype(jnp.float32) / (n * bits.shape[1])
 
