@@ -3,9 +3,9 @@
 Peaks: fp32 matrix multiply (jnp.dot of two n x n matrices, 2 n^3 flops) and bitwise NAND on
 uint32 words (a fused chain of ``depth`` NANDs per word, so that the loop is bound by
 arithmetic, not memory; see `nand_peak`). Evaluations: Clune's layered retina network forward pass
-(`layered.express` over all 256 patterns, vmapped over P genomes), counted as the dense
+(`layered.output_signs`, the engine's int8 path, over all 256 patterns, vmapped over P genomes), counted as the dense
 matrix products it stands for, 2 x 256 x (8*8 + 8*4 + 4*2 + 2*1) = 2 x 256 x E flops per
-network (E possible edges; the engine's form is sign(.) and multiply-adds, not matmuls); and
+network (E possible edges; the engine's form is int8 multiply-adds and signs, not matmuls); and
 Kashtan & Alon's NAND circuits (`circuit.output_table`), one uint32 NAND per gate for the
 whole 16-row truth table. Times are medians of ``repeats`` calls after compilation.
 """
@@ -65,7 +65,7 @@ def retina_evaluation(population: int = 2000, repeats: int = 5) -> dict:
     spec = layered.LayeredSpec()
     inputs = jnp.asarray(retina_task().inputs)
     genomes = jax.jit(jax.vmap(lambda k: layered.init(k, spec)))(jax.random.split(jax.random.PRNGKey(2), population))
-    evaluate = jax.jit(jax.vmap(lambda g: layered.express(g, spec, inputs)))
+    evaluate = jax.jit(jax.vmap(lambda g: layered.output_signs(g, spec, inputs)))
     seconds = median_seconds(lambda: jax.block_until_ready(evaluate(genomes)), repeats)
     rate = population / seconds
     flops = retina_flops_per_network(spec)
