@@ -6,12 +6,15 @@ to stderr and exit with code 2, leaving nothing half-written.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from evojax_mod.config import ConfigError, ExperimentConfig, load_config, parse_override
 
 EXIT_USAGE = 2
+_CPU_DEVICES_HELP = ("CPU devices to split the seeds over (default: one per core; used when they divide "
+                     "the seed count; results are the same bits either way)")
 
 
 def _fail(message: str) -> int:
@@ -41,9 +44,23 @@ def config_and_out(args) -> tuple[ExperimentConfig, Path]:
     return config, Path(args.out) if args.out else Path("runs") / config.name
 
 
+def _use_cpu_devices(count: int | None) -> None:
+    """Expose ``count`` CPU devices (default: one per core), over which the runner splits the
+    seeds when their number divides evenly (bit-for-bit the same results; 8 Clune seeds ran
+    11 % faster on 2 devices than on 1 of a 2-core CPU). No effect on other platforms, nor
+    once JAX has started its backends (a run called from Python in a process that already
+    computed something)."""
+    import jax
+    try:
+        jax.config.update("jax_num_cpu_devices", count or os.cpu_count() or 1)
+    except RuntimeError:
+        pass
+
+
 def _cmd_run(args) -> int:
     from evojax_mod import runner
     config, out = config_and_out(args)
+    _use_cpu_devices(args.cpu_devices)
     result = runner.run(config, out, resume=args.resume, progress=not args.quiet)
     _print_done(result, out)
     return 0
@@ -54,6 +71,7 @@ def _cmd_resume(args) -> int:
     out = Path(args.run_dir)
     if not (out / records.CONFIG).is_file():
         return _fail(f"run directory '{out}': no config.yaml (is this a run directory?)")
+    _use_cpu_devices(args.cpu_devices)
     result = runner.run(records.read_config(out), out, resume=True, progress=not args.quiet)
     _print_done(result, out)
     return 0
@@ -166,11 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_arguments(p)
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--cpu-devices", type=int, help=_CPU_DEVICES_HELP)
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("resume", help="continue a killed or stopped run from its checkpoint")
     p.add_argument("run_dir")
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--cpu-devices", type=int, help=_CPU_DEVICES_HELP)
     p.set_defaults(func=_cmd_resume)
 
     p = sub.add_parser("report", help="figures of one run (curves with CIs, champion networks)")

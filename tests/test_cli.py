@@ -116,3 +116,13 @@ def test_bench_prints_both_loops(tmp_path, capsys):
     import json
     rows = json.loads(out.read_text())["rows"]
     assert all(r["generations_per_second"] > 0 and r["compile_seconds"] >= 0 for r in rows)
+
+
+def test_cpu_devices_option_is_accepted_and_harmless_once_jax_runs():
+    import jax
+    args = cli.build_parser().parse_args(["run", "configs/clune2013/pcc.yaml", "--cpu-devices", "3"])
+    assert args.cpu_devices == 3
+    assert cli.build_parser().parse_args(["resume", "runs/x"]).cpu_devices is None
+    before = jax.device_count()           # the backend is running in this process
+    cli._use_cpu_devices(3)
+    assert jax.device_count() == before
