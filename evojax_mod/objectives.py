@@ -11,7 +11,7 @@ from functools import partial
 import jax
 import jax.numpy as jnp
 
-from evojax_mod.genomes.layered import LayeredSpec, functional_blocks, functional_edges, layer_blocks
+from evojax_mod.genomes.layered import LayeredSpec, functional_blocks, layer_blocks
 
 COST_KINDS = ("none", "edges", "length", "optimal_length")
 
@@ -39,13 +39,8 @@ def edge_count_minimise(genome, spec: LayeredSpec) -> jax.Array:
 
 
 def squared_length_minimise(genome, spec: LayeredSpec) -> jax.Array:
-    """Sum over the simplified network's edges of the squared Euclidean length at the spec's
-    fixed coordinates (units: coordinate units squared), to MINIMISE."""
-    edges = functional_edges(genome, spec)
-    src, dst = spec.edge_endpoints
-    x, y = jnp.asarray(spec.x), jnp.asarray(spec.y)
-    d2 = (x[src] - x[dst]) ** 2 + (y[src] - y[dst]) ** 2
-    return ordered_sum(jnp.where(edges, d2, 0.0))
+    """`squared_length_population` of one genome, float32 scalar to MINIMISE."""
+    return squared_length_population(_one(genome), spec)[0]
 
 
 def ordered_sum(values: jax.Array) -> jax.Array:
@@ -61,9 +56,39 @@ def ordered_sum(values: jax.Array) -> jax.Array:
     return v[0]
 
 
-def _population_minor(genomes):
-    """The genome pytree with its population axis moved last ([P, ...] -> [..., P])."""
-    return jax.tree.map(lambda a: jnp.moveaxis(a, 0, -1), genomes)
+def _functional_blocks_population_minor(genomes, spec: LayeredSpec) -> list[jax.Array]:
+    """The simplified networks of a population (genomes with leading axis P) as layer blocks
+    with the population last, bool [n_in, n_out, P] each."""
+    return functional_blocks(jnp.moveaxis(genomes.edge_mask, 0, -1), spec)
+
+
+def _spec_positions(spec: LayeredSpec, p: int) -> jax.Array:
+    """The spec's node coordinates for each of p networks, float32 [n_nodes, 2, p]."""
+    coords = jnp.stack([jnp.asarray(spec.x, jnp.float32), jnp.asarray(spec.y, jnp.float32)], 1)
+    return jnp.broadcast_to(coords[:, :, None], coords.shape + (p,))
+
+
+def _summed_squared_lengths(edge_blocks: list[jax.Array], pos: jax.Array, spec: LayeredSpec) -> jax.Array:
+    """Sum of squared Euclidean edge lengths, float32 [P], of networks given as layer blocks
+    (bool [n_in, n_out, P] each) with node positions pos float32 [n_nodes, 2, P]; summed in
+    edge order by `ordered_sum`."""
+    offs = spec.layer_offsets
+    lengths = []
+    for l, block in enumerate(edge_blocks):
+        src, dst = pos[offs[l]:offs[l + 1]], pos[offs[l + 1]:offs[l + 2]]
+        diff = src[:, None] - dst[None]           # [n_in, n_out, 2, P]
+        d2 = diff[:, :, 0] ** 2 + diff[:, :, 1] ** 2
+        lengths.append(jnp.where(block, d2, 0.0).reshape((-1,) + d2.shape[2:]))
+    return ordered_sum(jnp.concatenate(lengths))
+
+
+@partial(jax.jit, static_argnums=1)
+def squared_length_population(genomes, spec: LayeredSpec) -> jax.Array:
+    """Sum over each simplified network's edges of the squared Euclidean length at the spec's
+    fixed coordinates (coordinate units squared), to MINIMISE. genomes: leading axis P;
+    returns float32 [P]."""
+    blocks = _functional_blocks_population_minor(genomes, spec)
+    return _summed_squared_lengths(blocks, _spec_positions(spec, blocks[0].shape[-1]), spec)
 
 
 @partial(jax.jit, static_argnums=1)
@@ -79,12 +104,13 @@ def optimal_placement_population(edge_blocks: list[jax.Array], spec: LayeredSpec
     (3.7x slower for the solve at population 1000).
     """
     layers, p = spec.layers, edge_blocks[0].shape[-1]
-    coords = jnp.stack([jnp.asarray(spec.x, jnp.float32), jnp.asarray(spec.y, jnp.float32)], 1)
+    positions = _spec_positions(spec, p)
     offs = spec.layer_offsets
-    fixed_in, fixed_out = coords[:offs[1]], coords[offs[-2]:]
     hidden_sizes = layers[1:-1]
     if not hidden_sizes:
-        return jnp.broadcast_to(coords[:, :, None], coords.shape + (p,))
+        return positions
+    coords = positions[:, :, 0]
+    fixed_in = coords[:offs[1]]
     blocks = [b.astype(jnp.float32) for b in edge_blocks]
     m = len(hidden_sizes)
     rows, degree, rhs = [], [], []
@@ -101,7 +127,7 @@ def optimal_placement_population(edge_blocks: list[jax.Array], spec: LayeredSpec
             pull = pull + sum(blocks[0][i][:, None, :] * fixed_in[i][None, :, None]
                               for i in range(layers[0]))
         if k == m - 1:
-            pull = pull + sum(blocks[-1][:, o][:, None, :] * fixed_out[o][None, :, None]
+            pull = pull + sum(blocks[-1][:, o][:, None, :] * coords[offs[-2] + o][None, :, None]
                               for o in range(layers[-1]))
         rhs.append(pull)
     w_hh, degree, rhs = jnp.concatenate(rows, axis=0), jnp.concatenate(degree), jnp.concatenate(rhs)
@@ -109,11 +135,9 @@ def optimal_placement_population(edge_blocks: list[jax.Array], spec: LayeredSpec
     n_h = degree.shape[0]
     eye = jnp.eye(n_h, dtype=bool)[:, :, None]
     lap = jnp.where(eye, jnp.where(unused, 1.0, degree)[None, :, :], -w_hh)
-    hidden_coords = coords[offs[1]:offs[-2]]
-    rhs = jnp.where(unused[:, None, :], hidden_coords[:, :, None], rhs)
+    rhs = jnp.where(unused[:, None, :], positions[offs[1]:offs[-2]], rhs)
     placed = _solve_positive_definite(lap, rhs)
-    return jnp.concatenate([jnp.broadcast_to(fixed_in[:, :, None], fixed_in.shape + (p,)), placed,
-                            jnp.broadcast_to(fixed_out[:, :, None], fixed_out.shape + (p,))])
+    return jnp.concatenate([positions[:offs[1]], placed, positions[offs[-2]:]])
 
 
 def _solve_positive_definite(a: jax.Array, b: jax.Array) -> jax.Array:
@@ -140,17 +164,8 @@ def optimal_length_population(genomes, spec: LayeredSpec) -> jax.Array:
     """Clune 2013's `LENGTH ONP` cost of a population: the summed squared edge length of each
     simplified network after optimal placement of its hidden nodes (coordinate units squared),
     to MINIMISE. genomes: pytree with leading axis P; returns float32 [P]."""
-    mask = _population_minor(genomes).edge_mask
-    blocks = functional_blocks(mask, spec)
-    pos = optimal_placement_population(blocks, spec)
-    offs = spec.layer_offsets
-    lengths = []
-    for l, block in enumerate(blocks):
-        src, dst = pos[offs[l]:offs[l + 1]], pos[offs[l + 1]:offs[l + 2]]
-        diff = src[:, None] - dst[None]           # [n_in, n_out, 2, P]
-        d2 = diff[:, :, 0] ** 2 + diff[:, :, 1] ** 2
-        lengths.append(jnp.where(block, d2, 0.0).reshape((-1,) + d2.shape[2:]))
-    return ordered_sum(jnp.concatenate(lengths))
+    blocks = _functional_blocks_population_minor(genomes, spec)
+    return _summed_squared_lengths(blocks, optimal_placement_population(blocks, spec), spec)
 
 
 def _one(genome):
@@ -172,12 +187,12 @@ def optimal_length_minimise(genome, spec: LayeredSpec) -> jax.Array:
 def connection_cost_population(kind: str):
     """The cost of a kind in COST_KINDS for a population: genomes [P], spec -> float32 [P],
     to MINIMISE."""
-    per_genome = {"none": lambda genome, spec: jnp.float32(0.0),
-                  "edges": edge_count_minimise,
-                  "length": squared_length_minimise}
-    if kind == "optimal_length":
-        return optimal_length_population
-    return lambda genomes, spec: jax.vmap(lambda g: per_genome[kind](g, spec))(genomes)
+    return {
+        "none": lambda genomes, spec: jnp.zeros(genomes.edge_mask.shape[0], jnp.float32),
+        "edges": lambda genomes, spec: jax.vmap(lambda g: edge_count_minimise(g, spec))(genomes),
+        "length": squared_length_population,
+        "optimal_length": optimal_length_population,
+    }[kind]
 
 
 def diversity_maximise(bits: jax.Array) -> jax.Array:
