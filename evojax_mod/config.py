@@ -226,6 +226,15 @@ class ExperimentConfig:
     selection: SelectionConfig = field(default_factory=SelectionConfig)
     run: RunConfig = field(default_factory=RunConfig)
 
+    def compiled_key(self) -> "ExperimentConfig":
+        """This config with what compiled code never reads reset to the defaults: name,
+        description, and of ``run`` everything but population and log_every. Experiments of
+        configs with equal keys share their compiled programs (a longer run, other seeds or
+        another base seed in the same process do not compile again)."""
+        run = RunConfig(population=self.run.population, log_every=self.run.log_every)
+        return dataclasses.replace(self, name=ExperimentConfig.name,
+                                   description=ExperimentConfig.description, run=run)
+
     def validate(self) -> "ExperimentConfig":
         _check(isinstance(self.name, str) and self.name != "", "name", "a non-empty string", self.name)
         for f in dataclasses.fields(self):

@@ -26,6 +26,7 @@ import numpy as np
 from flax import struct
 
 from evojax_mod.config import ExperimentConfig
+from evojax_mod.engine import KeyedByCompiledConfig
 from evojax_mod.genomes import circuit, threshold
 from evojax_mod.modularity import directed_q_masked, leicht_newman_masked
 from evojax_mod.schedules import goal_codes, goal_index
@@ -147,8 +148,8 @@ class ElitistState:
         return jnp.where(jnp.all(self.first_perfect >= 0), jnp.max(self.first_perfect), -1)
 
 
-@dataclass(frozen=True)
-class ElitistExperiment:
+@dataclass(frozen=True, eq=False)
+class ElitistExperiment(KeyedByCompiledConfig):
     """The static form of an elitist-GA config (hashable; a static argument of jit)."""
 
     config: ExperimentConfig

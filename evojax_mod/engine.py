@@ -57,8 +57,26 @@ class EvolutionState:
     key: jax.Array
 
 
-@dataclass(frozen=True)
-class Experiment:
+class KeyedByCompiledConfig:
+    """Equality and hash of an experiment (a static argument of jit) through
+    ``config.compiled_key()``, so that jit's cache is shared by every config that compiles to
+    the same programs. Subclasses are dataclasses with ``eq=False`` and a ``config`` field."""
+
+    config: ExperimentConfig
+
+    @cached_property
+    def _compiled_key(self) -> ExperimentConfig:
+        return self.config.compiled_key()
+
+    def __eq__(self, other) -> bool:
+        return type(other) is type(self) and other._compiled_key == self._compiled_key
+
+    def __hash__(self) -> int:
+        return hash(self._compiled_key)
+
+
+@dataclass(frozen=True, eq=False)
+class Experiment(KeyedByCompiledConfig):
     """The static, compiled form of a config: specs, task data and objective layout."""
 
     config: ExperimentConfig

@@ -9,8 +9,9 @@ from evojax_mod import cli, records
 from evojax_mod.config import ConfigError, config_from_dict, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
-TINY = ["--seeds", "2", "--generations", "4", "--pop", "12", "--set", "run.log_every=2",
-        "--set", "run.checkpoint_every=2", "--quiet"]
+# the shape of test_engine's small runs, whose compiled programs these runs reuse
+TINY = ["--seeds", "4", "--generations", "6", "--pop", "24", "--set", "run.log_every=3",
+        "--set", "run.checkpoint_every=6", "--quiet"]
 
 
 def write(tmp_path, text, name="c.yaml"):
@@ -104,7 +105,7 @@ def test_run_report_compare_end_to_end(tmp_path, capsys):
     assert "final Q" in table and "p (Mann-Whitney)" in table
     assert cli.main(["report", str(tmp_path / "nothing")]) == 2
     m = records.read_metrics(tmp_path / "a")
-    assert np.all(np.unique(m["generation"]) == [0, 2, 4])
+    assert np.all(np.unique(m["generation"]) == [0, 3, 6])
 
 
 def test_bench_prints_both_loops(tmp_path, capsys):

@@ -11,7 +11,10 @@ from evojax_mod import engine, records
 from evojax_mod.config import config_from_dict
 from evojax_mod.runner import RunError, run
 
-SMALL = {"run": {"population": 24, "generations": 12, "seeds": 2, "log_every": 3, "checkpoint_every": 6}}
+# One shape for every small run of these tests (and of test_cli's and test_multihost's): configs
+# that differ only in run length or seeds share compiled programs, so the file compiles the
+# Clune program a few times instead of once per test.
+SMALL = {"run": {"population": 24, "generations": 12, "seeds": 4, "log_every": 3, "checkpoint_every": 6}}
 
 
 def small_config(**run):
@@ -36,12 +39,12 @@ def test_run_directory_contents(full_run):
         assert (out / name).is_file()
     m = records.read_metrics(out)
     assert list(m) == ["seed", "generation", *engine.METRIC_NAMES]
-    assert len(m["seed"]) == 2 * 5  # generations 0, 3, 6, 9, 12 for 2 seeds
+    assert len(m["seed"]) == 4 * 5  # generations 0, 3, 6, 9, 12 for 4 seeds
     np.testing.assert_array_equal(np.unique(m["generation"]), [0, 3, 6, 9, 12])
     assert np.all((m["best_performance"] >= m["mean_performance"]) & (m["best_performance"] <= 1))
     assert np.all(m["champion_q"] <= 1) and np.all(m["champion_edges"] >= m["champion_functional_edges"])
     champs = records.read_champions(out)
-    assert champs["champion_edge_mask"].shape == (2, 5, 106)
+    assert champs["champion_edge_mask"].shape == (4, 5, 106)
     assert records.read_config(out) == full_run.config
 
 
@@ -60,6 +63,17 @@ def test_seed_streams_do_not_depend_on_batch_size(full_run):
     assert_same_tree(jax.tree.map(lambda a: a[0], full_run.state), jax.tree.map(lambda a: a[0], alone.state))
 
 
+def test_configs_that_differ_only_in_run_length_or_seeds_share_compiled_programs(full_run):
+    other = small_config(generations=30, seed=7, checkpoint_every=15)
+    assert engine.experiment_for(other) == engine.experiment_for(small_config())
+    assert hash(engine.experiment_for(other)) == hash(engine.experiment_for(small_config()))
+    assert engine.experiment_for(small_config(population=26)) != engine.experiment_for(small_config())
+    before = engine.batched_init._cache_size()
+    state, _, _ = engine.batched_init(engine.experiment_for(other), engine.seed_keys(other))
+    assert engine.batched_init._cache_size() == before
+    assert not np.array_equal(state.parents.edge_mask, full_run.state.parents.edge_mask)  # seed 7 is not seed 0
+
+
 def test_run_refuses_to_overwrite_and_resume_needs_a_checkpoint(full_run, tmp_path):
     with pytest.raises(RunError, match="exists and is not empty"):
         run(small_config(), full_run.run_dir, progress=False)
@@ -72,7 +86,7 @@ def test_step_keeps_population_and_improves_over_random(full_run):
     first = m["best_performance"][m["generation"] == 0]
     last = m["best_performance"][m["generation"] == 12]
     assert np.all(last >= first)  # elitist (mu + lambda) with performance always compared
-    assert full_run.state.parents.edge_mask.shape == (2, 24, 106)
+    assert full_run.state.parents.edge_mask.shape == (4, 24, 106)
 
 
 def test_sharded_run_equals_unsharded_on_four_cpu_devices(full_run, tmp_path):
@@ -81,7 +95,7 @@ def test_sharded_run_equals_unsharded_on_four_cpu_devices(full_run, tmp_path):
         from evojax_mod.config import config_from_dict
         from evojax_mod.runner import run
         assert len(jax.devices()) == 4
-        cfg = config_from_dict({{"run": {dict(SMALL["run"], seeds=4)!r}}})
+        cfg = config_from_dict({{"run": {SMALL["run"]!r}}})
         r = run(cfg, None, progress=False)
         np.savez("{tmp_path}/sharded.npz", *[np.asarray(x) for x in jax.tree.leaves(r.state)])
         print(r.state.parents.edge_mask.sharding)
@@ -90,9 +104,8 @@ def test_sharded_run_equals_unsharded_on_four_cpu_devices(full_run, tmp_path):
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "NamedSharding" in out.stdout
-    single = run(small_config(seeds=4), None, progress=False)
     with np.load(tmp_path / "sharded.npz") as data:
-        for i, leaf in enumerate(jax.tree.leaves(single.state)):
+        for i, leaf in enumerate(jax.tree.leaves(full_run.state)):
             np.testing.assert_array_equal(data[f"arr_{i}"], np.asarray(leaf))
 
 
@@ -102,7 +115,7 @@ def test_a_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
     import time
 
     cfg_path = tmp_path / "kill.yaml"
-    cfg_path.write_text("run: {population: 24, generations: 600, seeds: 2, log_every: 3, checkpoint_every: 6}\n")
+    cfg_path.write_text(f"run: {dict(SMALL['run'], generations=600)}\n".replace("'", ""))
     out = tmp_path / "killed"
     proc = subprocess.Popen([sys.executable, "-m", "evojax_mod", "run", str(cfg_path), "--out", str(out), "--quiet"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -19,7 +19,8 @@ from evojax_mod.bench import CIRCUITS
 from evojax_mod.config import config_from_dict
 from evojax_mod.runner import RunError, run
 
-TINY_RUN = {"population": 20, "generations": 6, "seeds": 4, "log_every": 3, "checkpoint_every": 3}
+# the shape of test_engine's small runs: the reference run reuses their compiled program
+TINY_RUN = {"population": 24, "generations": 6, "seeds": 4, "log_every": 3, "checkpoint_every": 6}
 CONFIGS = {
     "retina": {"name": "mh-retina", "schedule": {"kind": "fixed", "goals": ["and"]},
                "objectives": {"connection_cost": "optimal_length", "cost_pressure": 0.25, "diversity": True},
