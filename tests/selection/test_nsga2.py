@@ -1,4 +1,5 @@
 import itertools
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -92,6 +93,9 @@ def sferes_sort(rng, f, pressure):
     return ranks
 
 
+select = jax.jit(nsga2.survivors, static_argnums=(2, 3))  # eager, the many small ops are slow
+
+
 def test_stochastic_sort_has_the_distribution_of_the_sferes_algorithm():
     f = np.array([[1.0, -5.0, 0.2], [1.0, -3.0, 0.1], [0.5, -1.0, 0.3], [0.5, -2.0, 0.3],
                   [0.8, -4.0, 0.05], [0.2, -0.5, 0.0]], np.float32)
@@ -104,7 +108,8 @@ def test_stochastic_sort_has_the_distribution_of_the_sferes_algorithm():
     for k in range(4):
         np.testing.assert_allclose((ours == k).mean(0), (reference == k).mean(0), atol=0.04)
     # with every pressure at 1 it is the deterministic sort
-    det = np.asarray(nsga2.stochastic_ranks(jax.random.PRNGKey(1), jnp.asarray(f), (1.0, 1.0, 1.0), len(f)))
+    det = np.asarray(jax.jit(nsga2.stochastic_ranks, static_argnums=(2, 3))(
+        jax.random.PRNGKey(1), jnp.asarray(f), (1.0, 1.0, 1.0), len(f)))
     np.testing.assert_array_equal(det, np.asarray(nsga2.nondominated_ranks(f, [True] * 3)))
 
 
@@ -120,7 +125,7 @@ def test_dominance_class_probabilities():
 
 def test_survivors_fill_fronts_then_crowding():
     f = jnp.asarray([[3.0, 0.0], [0.0, 3.0], [2.0, 2.0], [1.0, 1.0], [1.5, 0.5], [0.5, 1.5], [0.0, 0.0], [0.1, 0.1]])
-    chosen, crowd = nsga2.survivors(jax.random.PRNGKey(0), f, (1.0, 1.0), 5)
+    chosen, crowd = select(jax.random.PRNGKey(0), f, (1.0, 1.0), 5)
     chosen = set(np.asarray(chosen).tolist())
     assert {0, 1, 2} <= chosen                   # the first front
     assert len(chosen & {3, 4, 5}) == 2          # part of the second: the two boundary points
@@ -131,10 +136,9 @@ def test_survivors_fill_fronts_then_crowding():
 def test_tournament_rules():
     f = jnp.asarray([[1.0, 1.0], [0.0, 0.0], [0.5, 0.5], [0.5, 0.5]])
     crowd = jnp.asarray([0.0, 0.0, 1.0, 2.0])
-    counts = np.zeros(4)
-    for s in range(200):
-        winners = np.asarray(nsga2.tournament_winners(jax.random.PRNGKey(s), f, crowd, (1.0, 1.0)))
-        counts += np.bincount(winners, minlength=4)
+    play = jax.jit(jax.vmap(lambda k: nsga2.tournament_winners(k, f, crowd, (1.0, 1.0))))
+    winners = np.asarray(play(jax.vmap(jax.random.PRNGKey)(jnp.arange(200))))
+    counts = np.bincount(winners.ravel(), minlength=4)
     assert counts[1] == 0                         # dominated by everyone: never wins
     assert counts[0] > counts[3] > counts[2]      # dominance first, then crowding
 
@@ -147,12 +151,17 @@ def plain_class_counts(f, pressure, members):
     return np.stack([((classes == k + 1) & members[:, None]).sum(0) for k in range(len(probs))])
 
 
-def class_counts(f, pressure, members):
+@partial(jax.jit, static_argnums=1)  # eagerly, every one of the many small ops compiles per shape
+def _bitset_class_counts(f, pressure, members):
     table, probs = nsga2._dominance_classes(pressure)
-    perm, pos, below, not_above = nsga2._orders(jnp.asarray(f, jnp.float32))
+    perm, pos, below, not_above = nsga2._orders(f)
     bits = nsga2._class_bits(perm, pos, below, not_above, table, len(probs))  # objective 0's order
-    counts = nsga2._class_counts(bits, nsga2._pack(jnp.asarray(members)[perm[0]], bits.shape[2]))
-    return np.asarray(counts)[:, np.asarray(pos[0])]
+    counts = nsga2._class_counts(bits, nsga2._pack(members[perm[0]], bits.shape[2]))
+    return counts[:, pos[0]]
+
+
+def class_counts(f, pressure, members):
+    return np.asarray(_bitset_class_counts(jnp.asarray(f, jnp.float32), tuple(pressure), jnp.asarray(members)))
 
 
 pressures = st.sampled_from([(1.0, 0.25, 1.0), (1.0, 1.0, 1.0), (0.5, 0.25, 0.75), (0.3, 1.0, 0.3)])
@@ -201,9 +210,6 @@ def test_orders_are_deaps_chain_of_stable_sorts(f):
         np.testing.assert_array_equal(pos[i][order], np.arange(len(f)))
         np.testing.assert_array_equal(below[i], (f[None, :, i] < f[:, None, i]).sum(1))
         np.testing.assert_array_equal(not_above[i], (f[None, :, i] <= f[:, None, i]).sum(1))
-
-
-select = jax.jit(nsga2.survivors, static_argnums=(2, 3))
 
 
 @settings(max_examples=40, deadline=None)
