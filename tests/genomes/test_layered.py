@@ -14,7 +14,12 @@ SPEC = layered.LayeredSpec()
 
 
 def random_genomes(n, seed=0, spec=SPEC):
-    return jax.vmap(lambda k: layered.init(k, spec))(jax.random.split(jax.random.PRNGKey(seed), n))
+    return _init_all(jax.random.split(jax.random.PRNGKey(seed), n), spec)
+
+
+@partial(jax.jit, static_argnums=1)
+def _init_all(keys, spec):
+    return jax.vmap(lambda k: layered.init(k, spec))(keys)
 
 
 def one(pop, i):
@@ -70,11 +75,22 @@ def test_init_edge_counts_follow_uniform_number_of_additions():
     assert pop.edge_mask[:, -2:].mean() > pop.edge_mask[:, :64].mean()
 
 
+# jitted: run eagerly, each of mutation's many small vmapped ops compiles on its own
+@partial(jax.jit, static_argnums=2)
+def mutate_each(keys, genomes, spec):
+    return jax.vmap(lambda k, g: layered.mutate(k, g, spec))(keys, genomes)
+
+
+@partial(jax.jit, static_argnums=2)
+def mutate_one(keys, genome, spec):
+    return jax.vmap(lambda k: layered.mutate(k, genome, spec))(keys)
+
+
 def test_mutation_rates():
     spec = SPEC
     pop = random_genomes(3000, seed=2)
     keys = jax.random.split(jax.random.PRNGKey(3), 3000)
-    kids = jax.vmap(lambda k, g: layered.mutate(k, g, spec))(keys, pop)
+    kids = mutate_each(keys, pop, spec)
     before, after = np.asarray(pop.edge_mask.sum(1)), np.asarray(kids.edge_mask.sum(1))
     # add and remove happen each with p = 0.2, independently (remove needs an edge)
     added = np.asarray((kids.edge_mask & ~pop.edge_mask).sum(1))
@@ -107,7 +123,7 @@ def test_added_edge_follows_the_restricted_prior_and_removal_is_uniform():
     n = 60000
     keys = jax.random.split(jax.random.PRNGKey(4), n)
     only_add = layered.LayeredSpec(add_rate=1.0, remove_rate=0.0, bias_rate=0.0, weight_changes_per_genome=0.0)
-    kids = np.asarray(jax.vmap(lambda k: layered.mutate(k, parent, only_add))(keys).edge_mask)
+    kids = np.asarray(mutate_one(keys, parent, only_add).edge_mask)
     new = kids & ~present
     assert np.all(new.sum(1) == 1)
     prior = np.where(present, 0.0, np.exp(SPEC.add_log_prior.astype(float)))
@@ -117,7 +133,7 @@ def test_added_edge_follows_the_restricted_prior_and_removal_is_uniform():
     sd = np.sqrt(expected * (1 - expected) / n)
     assert np.all(np.abs(observed - expected) < 5 * sd + 1e-4)
     only_remove = layered.LayeredSpec(add_rate=0.0, remove_rate=1.0, bias_rate=0.0, weight_changes_per_genome=0.0)
-    kids = np.asarray(jax.vmap(lambda k: layered.mutate(k, parent, only_remove))(keys).edge_mask)
+    kids = np.asarray(mutate_one(keys, parent, only_remove).edge_mask)
     gone = present & ~kids
     assert np.all(gone.sum(1) == 1) and np.all(kids <= present)
     share = gone.mean(0)[present]
@@ -131,11 +147,11 @@ def test_weight_steps_move_along_the_ordered_set_and_clamp():
                               weight_index=jnp.zeros(106, jnp.int8),
                               bias_index=jnp.zeros(15, jnp.int8))
     spec_w = layered.LayeredSpec(add_rate=0.0, remove_rate=0.0, bias_rate=0.0, weight_changes_per_genome=1.0)
-    kids = jax.vmap(lambda k: layered.mutate(k, g, spec_w))(jax.random.split(jax.random.PRNGKey(0), 400))
+    kids = mutate_one(jax.random.split(jax.random.PRNGKey(0), 400), g, spec_w)
     values = set(np.asarray(kids.weight_index[:, 0]).tolist())
     assert values == {0, 1}  # from -2: one step up to -1, or clamped at -2
     g3 = g.replace(weight_index=g.weight_index.at[0].set(1))
-    kids = jax.vmap(lambda k: layered.mutate(k, g3, spec_w))(jax.random.split(jax.random.PRNGKey(1), 400))
+    kids = mutate_one(jax.random.split(jax.random.PRNGKey(1), 400), g3, spec_w)
     assert set(np.asarray(kids.weight_index[:, 0]).tolist()) == {0, 2}  # -1 -> -2 or straight to +1
     del spec
 
@@ -156,8 +172,8 @@ def test_functional_edges_match_the_graph_simplification(seed):
 def test_sign_fast_path_equals_tanh_bit_for_bit():
     inputs = jnp.asarray(retina_task().inputs)
     pop = random_genomes(300, seed=7)
-    fast = jax.vmap(lambda g: layered.express(g, SPEC, inputs))(pop)
-    plain = jax.vmap(lambda g: layered.express_tanh(g, SPEC, inputs))(pop)
+    fast = jax.jit(jax.vmap(lambda g: layered.express(g, SPEC, inputs)))(pop)
+    plain = _population_tanh(pop, SPEC, inputs)
     assert layered.tanh_is_sign(SPEC)
     np.testing.assert_array_equal(np.asarray(fast), np.asarray(plain))
     # the proof's premise: 1 - tanh(10) is below half an ulp of 1.0f
