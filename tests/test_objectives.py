@@ -8,6 +8,12 @@ from evojax_mod import objectives as obj
 from evojax_mod.genomes import layered
 from tests.genomes.test_layered import SPEC, one, random_genomes
 
+# jitted (spec static): run eagerly, every small op of these kernels compiles on its own
+functional_edges = jax.jit(layered.functional_edges, static_argnums=1)
+optimal_length = jax.jit(obj.optimal_length_minimise, static_argnums=1)
+squared_length = jax.jit(obj.squared_length_minimise, static_argnums=1)
+optimal_length_population = jax.jit(obj.optimal_length_population, static_argnums=1)
+
 
 def test_performance_sign_convention():
     target = jnp.array([True, True, False, False, True, False])
@@ -20,7 +26,7 @@ def test_performance_sign_convention():
 def least_squares_length(genome, spec):
     """Reference: minimise sum of squared edge lengths over free hidden positions by lstsq on
     the incidence matrix of the simplified network."""
-    edges = np.asarray(layered.functional_edges(genome, spec))
+    edges = np.asarray(functional_edges(genome, spec))
     src, dst = spec.edge_endpoints
     src, dst = src[edges], dst[edges]
     if len(src) == 0:
@@ -47,9 +53,9 @@ def least_squares_length(genome, spec):
 @given(st.integers(0, 10**6))
 def test_optimal_length_equals_least_squares_reference(seed):
     g = one(random_genomes(1, seed=seed), 0)
-    got = float(obj.optimal_length_minimise(g, SPEC))
+    got = float(optimal_length(g, SPEC))
     assert got == pytest.approx(least_squares_length(g, SPEC), rel=1e-4, abs=1e-4)
-    assert got <= float(obj.squared_length_minimise(g, SPEC)) + 1e-4
+    assert got <= float(squared_length(g, SPEC)) + 1e-4
 
 
 def test_optimal_placement_of_a_chain_is_evenly_spaced():
@@ -62,17 +68,17 @@ def test_optimal_placement_of_a_chain_is_evenly_spaced():
     x, y = obj.optimal_placement(layered.functional_edges(g, SPEC), SPEC)
     np.testing.assert_allclose(np.asarray(x)[[8, 16, 20]], [-3.5 * 3 / 4, -3.5 / 2, -3.5 / 4], atol=1e-5)
     np.testing.assert_allclose(np.asarray(y)[[8, 16, 20]], [1.0, 2.0, 3.0], atol=1e-5)
-    assert float(obj.optimal_length_minimise(g, SPEC)) == pytest.approx((3.5 ** 2 + 16) / 4, rel=1e-5)
+    assert float(optimal_length(g, SPEC)) == pytest.approx((3.5 ** 2 + 16) / 4, rel=1e-5)
     # dangling edges (no path to the output) cost nothing
     g2 = g.replace(edge_mask=g.edge_mask | jnp.asarray([(int(s), int(t)) == (1, 9) for s, t in zip(src, dst)]))
-    assert float(obj.optimal_length_minimise(g2, SPEC)) == pytest.approx((3.5 ** 2 + 16) / 4, rel=1e-5)
+    assert float(optimal_length(g2, SPEC)) == pytest.approx((3.5 ** 2 + 16) / 4, rel=1e-5)
     assert float(obj.edge_count_minimise(g2, SPEC)) == 5.0
 
 
 def test_costs_are_minimised_quantities_that_grow_with_wiring():
     pop = random_genomes(200, seed=4)
-    edges = np.asarray(jax.vmap(lambda g: obj.edge_count_minimise(g, SPEC))(pop))
-    lengths = np.asarray(jax.vmap(lambda g: obj.optimal_length_minimise(g, SPEC))(pop))
+    edges = np.asarray(jax.jit(jax.vmap(lambda g: obj.edge_count_minimise(g, SPEC)))(pop))
+    lengths = np.asarray(optimal_length_population(pop, SPEC))
     assert np.all(lengths >= 0)
     assert np.corrcoef(edges, lengths)[0, 1] > 0.5
 
@@ -95,13 +101,13 @@ def test_costs_do_not_depend_on_the_batch_shape():
         f = jax.jit(jax.vmap(lambda g: cost(g, SPEC)))
         np.testing.assert_array_equal(np.asarray(f(two))[0], np.asarray(f(first))[0])
     single = jax.jit(jax.vmap(lambda g: obj.optimal_length_minimise(g, SPEC)))
-    np.testing.assert_allclose(np.asarray(single(pop)), np.asarray(obj.optimal_length_population(pop, SPEC)),
+    np.testing.assert_allclose(np.asarray(single(pop)), np.asarray(optimal_length_population(pop, SPEC)),
                                rtol=1e-6)
 
 
 def test_population_cost_equals_least_squares_reference():
     pop = random_genomes(30, seed=11)
-    got = np.asarray(obj.optimal_length_population(pop, SPEC))
+    got = np.asarray(optimal_length_population(pop, SPEC))
     want = [least_squares_length(one(pop, i), SPEC) for i in range(30)]
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
@@ -121,6 +127,6 @@ def test_optimal_length_on_other_layer_shapes(layers):
                                y=tuple(float(i) for i, size in enumerate(layers) for _ in range(size)),
                                init_connections=(0, 10))
     pop = random_genomes(12, seed=3, spec=spec)
-    got = np.asarray(obj.optimal_length_population(pop, spec))
+    got = np.asarray(optimal_length_population(pop, spec))
     want = [least_squares_length(one(pop, i), spec) for i in range(12)]
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
