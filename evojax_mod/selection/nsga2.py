@@ -119,10 +119,14 @@ def _orders(objectives: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array, jax
     if n > _MAX_N:
         raise ValueError(f"at most {_MAX_N} individuals (got {n})")
     keys = _sortable(objectives).T
-    # integer keys: #rows below key + 1 is #rows not above key
-    counts = _count_below(jax.lax.sort(keys, dimension=1), jnp.concatenate([keys, keys + 1], axis=1))
-    below, not_above = counts[:, :n], counts[:, n:]
+    sorted_keys = jax.lax.sort(keys, dimension=1)
+    below = _count_below(sorted_keys, keys)
+    # not_above from below, not from a second search: at sorted position p, one past the last
+    # position holding the same key; the first position of a row's key is its ``below``
     rows = jnp.arange(n, dtype=jnp.int32)
+    run_ends = jnp.concatenate([sorted_keys[:, 1:] != sorted_keys[:, :-1], jnp.ones((m, 1), bool)], axis=1)
+    past_run = jax.lax.cummin(jnp.where(run_ends, rows, n - 1), axis=1, reverse=True) + 1
+    not_above = jnp.take_along_axis(past_run, below, axis=1, mode="clip")
     perm, pos, perms, poss = rows, rows, [], []
     for i in range(m):
         packed = jax.lax.sort(below[i] * n + pos)
