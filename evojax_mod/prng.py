@@ -82,13 +82,34 @@ def bernoulli(key: jax.Array, p: float, shape: tuple[int, ...]) -> jax.Array:
     return uniform(key, shape) < jnp.float32(p)
 
 
+def _stable_order(words: jax.Array) -> jax.Array:
+    """Indices that sort uint32 ``words`` [n] stably, int32 [n]: what sort_key_val(words,
+    arange(n)) gives, through two single-array sorts of packed words (a sort carrying a
+    second array is about 3x slower on the CPU) when n <= 2^16.
+
+    With b = bits of an index: sort (low 32-b bits of the word, index) packed in 32 bits;
+    then, in that order, sort (high b bits, rank) packed in 2b bits. The result is ordered by
+    (high, low, index), i.e. by the word with ties in index order."""
+    n = words.shape[0]
+    b = max(1, (n - 1).bit_length())
+    if 2 * b > 32:
+        return jax.lax.sort_key_val(words, jnp.arange(n, dtype=jnp.int32))[1]
+    index_mask = np.uint32((1 << b) - 1)
+    rows = jnp.arange(n, dtype=jnp.uint32)
+    low = (words & np.uint32((1 << (32 - b)) - 1)) << np.uint32(b)
+    by_low = jax.lax.sort(low | rows) & index_mask
+    high = jnp.take(words, by_low, mode="clip") >> np.uint32(32 - b)
+    by_high = jax.lax.sort((high << np.uint32(b)) | rows) & index_mask
+    return jnp.take(by_low, by_high, mode="clip").astype(jnp.int32)
+
+
 def permutation(key: jax.Array, n: int) -> jax.Array:
     """A uniformly random permutation of range(n), int32 [n]; equals
-    jax.random.permutation(key, n): ceil(3 ln n / ln(2^32 - 1)) rounds of sorting by fresh
-    random words (one round up to n = 1625)."""
+    jax.random.permutation(key, n): ceil(3 ln n / ln(2^32 - 1)) rounds of stably sorting by
+    fresh random words (one round up to n = 1625)."""
     x = jnp.arange(n)
     rounds = int(np.ceil(3 * np.log(max(1, n)) / np.log(np.iinfo(np.uint32).max)))
     for _ in range(rounds):
         key, subkey = split(key)
-        _, x = jax.lax.sort_key_val(bits(subkey, (n,)), x)
+        x = jnp.take(x, _stable_order(bits(subkey, (n,))), mode="clip")
     return x

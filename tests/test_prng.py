@@ -1,7 +1,9 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
+from hypothesis.extra.numpy import arrays
 
 from evojax_mod import prng
 
@@ -52,3 +54,21 @@ def test_derived_draws_equal_jax_random(seed, n):
     for name, (ours, theirs) in DERIVED.items():
         np.testing.assert_array_equal(np.asarray(jax.jit(ours, static_argnums=1)(key, (n,))),
                                       np.asarray(jax.jit(theirs, static_argnums=1)(key, (n,))), err_msg=name)
+
+
+stable_order = jax.jit(prng._stable_order)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from([1, 2, 5, 300]).flatmap(lambda n: arrays(
+    np.uint32, n, elements=st.sampled_from([0, 1, 2**22, 2**31, 2**32 - 1]) | st.integers(0, 2**32 - 1))))
+def test_stable_order_is_a_stable_argsort(words):
+    """Many ties, and words that differ only in the high or only in the low bits."""
+    np.testing.assert_array_equal(np.asarray(stable_order(jnp.asarray(words))), np.argsort(words, kind="stable"))
+
+
+@pytest.mark.parametrize("n", [2**16, 2**16 + 1])
+def test_permutation_at_the_packing_limit(n):
+    key = jax.random.PRNGKey(n)
+    np.testing.assert_array_equal(np.asarray(jax.jit(prng.permutation, static_argnums=1)(key, n)),
+                                  np.asarray(jax.random.permutation(key, n)))
