@@ -176,6 +176,15 @@ def _absent_prior_mass(absent_upto: jax.Array, spec: LayeredSpec) -> jax.Array:
     return jnp.concatenate(mass)
 
 
+def _materialised(x: jax.Array) -> jax.Array:
+    """x [n] itself, written out by an identity scatter: XLA fuses an elementwise producer
+    into each consumer and computes it again there (for the random hash, once per element of
+    every reduction that reads a word), but never fuses into a scatter's updates."""
+    index = jnp.arange(x.shape[0])
+    return jnp.zeros_like(x).at[index].set(x, unique_indices=True, indices_are_sorted=True,
+                                          mode="promise_in_bounds")
+
+
 def mutate(key, genome: LayeredGenome, spec: LayeredSpec) -> LayeredGenome:
     """DnnSpatial::mutate, in its order: weight steps, bias resampling, add edge, remove edge.
 
@@ -187,7 +196,7 @@ def mutate(key, genome: LayeredGenome, spec: LayeredSpec) -> LayeredGenome:
     draw of E + 2 n_neurons + 5 random words (three times fewer than a key per operation).
     """
     n_e, n_n, n_w = spec.n_edges, spec.n_neurons, len(spec.weight_values)
-    words = prng.bits(key, (n_e + 2 * n_n + 5,))
+    words = _materialised(prng.bits(key, (n_e + 2 * n_n + 5,)))
     edge_words, bias_pick, bias_value = words[:n_e], words[n_e:n_e + n_n], words[n_e + n_n:n_e + 2 * n_n]
     add_do, add_at, add_weight, remove_do, remove_at = words[n_e + 2 * n_n:]
 
