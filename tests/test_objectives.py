@@ -90,6 +90,18 @@ def test_diversity_is_mean_hamming_distance():
     np.testing.assert_allclose(np.asarray(obj.diversity_maximise(jnp.asarray(bits))), brute, rtol=1e-6)
 
 
+@pytest.mark.parametrize("rows", [1, 17, 32, 2000, 2 ** 15])
+def test_column_counts_and_performance_counts_are_exact(rows):
+    rng = np.random.default_rng(rows)
+    bits = rng.random((rows, 256)) < 0.5
+    np.testing.assert_array_equal(np.asarray(jax.jit(obj._column_counts)(jnp.asarray(bits))), bits.sum(0))
+    outputs = rng.integers(-1, 2, (3, rows))
+    target = rng.random(rows) < 0.5
+    expected = np.where(target, outputs > 0, outputs < 0).sum(1) / rows
+    got = jax.jit(jax.vmap(obj.performance_maximise, in_axes=(0, None)))(jnp.asarray(outputs), jnp.asarray(target))
+    np.testing.assert_allclose(np.asarray(got), expected, rtol=1e-7)
+
+
 def test_costs_do_not_depend_on_the_batch_shape():
     """A seed's run must not change with the number of seeds vmapped beside it, and a genome's
     cost must not change with the population around it."""
