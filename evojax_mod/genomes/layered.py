@@ -176,6 +176,14 @@ def _absent_prior_mass(absent_upto: jax.Array, spec: LayeredSpec) -> jax.Array:
     return jnp.concatenate(mass)
 
 
+def _first_above(nondecreasing: jax.Array, threshold) -> jax.Array:
+    """Index of the first entry above ``threshold`` in a nondecreasing [n] array (the last
+    index if none is): the count of entries at or below it. A count is one plain sum, where
+    argmax is a two-value reduction that XLA's CPU backend does not vectorise."""
+    n = nondecreasing.shape[0]
+    return jnp.minimum(jnp.sum(nondecreasing <= threshold, dtype=jnp.int32), n - 1)
+
+
 def _materialised(x: jax.Array) -> jax.Array:
     """x [n] itself, written out by an identity scatter: XLA fuses an elementwise producer
     into each consumer and computes it again there (for the random hash, once per element of
@@ -213,7 +221,7 @@ def mutate(key, genome: LayeredGenome, spec: LayeredSpec) -> LayeredGenome:
     index = jnp.arange(n_e)
     present_upto = _prefix_counts(genome.edge_mask)
     absent_prior = _absent_prior_mass(index + 1 - present_upto, spec)
-    added = jnp.argmax(absent_prior > _unit(add_at) * absent_prior[-1])
+    added = _first_above(absent_prior, _unit(add_at) * absent_prior[-1])
     add = (_unit(add_do) < spec.add_rate) & (absent_prior[-1] > 0)
     # Scattered updates on purpose: a scatter's result is materialised, where an elementwise
     # one is fused into each consumer of the child (expression, cost, the next parents),
@@ -224,7 +232,7 @@ def mutate(key, genome: LayeredGenome, spec: LayeredSpec) -> LayeredGenome:
 
     n_present = present_upto[-1] + add
     present_upto = present_upto + (add & (index >= added))
-    removed = jnp.argmax(present_upto > _below(remove_at, n_present))
+    removed = _first_above(present_upto, _below(remove_at, n_present))
     remove = (_unit(remove_do) < spec.remove_rate) & (n_present > 0)
     edge_mask = edge_mask.at[removed].set(edge_mask[removed] & ~remove)
     return LayeredGenome(edge_mask=edge_mask, weight_index=weight_index.astype(jnp.int8),

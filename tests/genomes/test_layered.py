@@ -227,3 +227,14 @@ def test_integer_signs_equal_the_tanh_reference_in_int8_and_int16(seed):
 def test_prefix_counts_equal_cumsum(mask):
     got = np.asarray(layered._prefix_counts(jnp.asarray(mask)))
     np.testing.assert_array_equal(got, np.cumsum(mask))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 5), min_size=1, max_size=106), st.floats(0.0, 0.999))
+def test_first_above_is_argmax_of_the_first_entry_above(steps, fraction):
+    cumulative = np.cumsum(steps).astype(np.float32)
+    threshold = np.float32(fraction) * cumulative[-1]
+    if cumulative[-1] == 0:
+        threshold = np.float32(-1.0)  # every entry is above: the first one
+    got = int(layered._first_above(jnp.asarray(cumulative), threshold))
+    assert got == int(np.argmax(cumulative > threshold))
