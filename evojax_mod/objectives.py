@@ -11,6 +11,7 @@ from functools import partial
 import jax
 import jax.numpy as jnp
 
+from evojax_mod import xla_cpu
 from evojax_mod.genomes.layered import LayeredSpec, functional_blocks, layer_blocks
 
 COST_KINDS = ("none", "edges", "length", "optimal_length")
@@ -196,17 +197,6 @@ def connection_cost_population(kind: str):
     }[kind]
 
 
-def _column_counts(bits: jax.Array) -> jax.Array:
-    """#True per column of bool [N, B], int32 [B]. Rows are added pairwise in int16 while their
-    number is even (exact for N < 2^15): elementwise adds that XLA fuses into one pass, where
-    its CPU column reduction first writes the whole array out in int32."""
-    counts = bits.astype(jnp.int16 if bits.shape[0] < 2 ** 15 else jnp.int32)
-    while counts.shape[0] > 16 and counts.shape[0] % 2 == 0:
-        half = counts.shape[0] // 2
-        counts = counts[:half] + counts[half:]
-    return jnp.sum(counts, axis=0, dtype=jnp.int32)
-
-
 def diversity_maximise(bits: jax.Array) -> jax.Array:
     """Mean Hamming distance of each behaviour vector to every vector of the population,
     as a fraction of the B bits, to MAXIMISE.
@@ -215,7 +205,7 @@ def diversity_maximise(bits: jax.Array) -> jax.Array:
     is the count of the other value in that column.
     """
     n = bits.shape[0]
-    ones = _column_counts(bits)
+    ones = xla_cpu.halving_sum(bits.astype(jnp.int16 if n < 2 ** 15 else jnp.int32), 0)
     per_bit = jnp.where(bits, n - ones, ones)
     # integer sums are exact (N * B < 2^31) and so independent of the summation order
     return jnp.sum(per_bit, axis=1).astype(jnp.float32) / (n * bits.shape[1])

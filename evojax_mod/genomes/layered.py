@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import struct
 
-from evojax_mod import prng
+from evojax_mod import prng, xla_cpu
 
 CLUNE_X = (-3.5, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5,
            -3.5, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5,
@@ -184,15 +184,6 @@ def _first_above(nondecreasing: jax.Array, threshold) -> jax.Array:
     return jnp.minimum(jnp.sum(nondecreasing <= threshold, dtype=jnp.int32), n - 1)
 
 
-def _materialised(x: jax.Array) -> jax.Array:
-    """x [n] itself, written out by an identity scatter: XLA fuses an elementwise producer
-    into each consumer and computes it again there (for the random hash, once per element of
-    every reduction that reads a word), but never fuses into a scatter's updates."""
-    index = jnp.arange(x.shape[0])
-    return jnp.zeros_like(x).at[index].set(x, unique_indices=True, indices_are_sorted=True,
-                                          mode="promise_in_bounds")
-
-
 def mutate(key, genome: LayeredGenome, spec: LayeredSpec) -> LayeredGenome:
     """DnnSpatial::mutate, in its order: weight steps, bias resampling, add edge, remove edge.
 
@@ -204,7 +195,7 @@ def mutate(key, genome: LayeredGenome, spec: LayeredSpec) -> LayeredGenome:
     draw of E + 2 n_neurons + 5 random words (three times fewer than a key per operation).
     """
     n_e, n_n, n_w = spec.n_edges, spec.n_neurons, len(spec.weight_values)
-    words = _materialised(prng.bits(key, (n_e + 2 * n_n + 5,)))
+    words = xla_cpu.materialised(prng.bits(key, (n_e + 2 * n_n + 5,)))
     edge_words, bias_pick, bias_value = words[:n_e], words[n_e:n_e + n_n], words[n_e + n_n:n_e + 2 * n_n]
     add_do, add_at, add_weight, remove_do, remove_at = words[n_e + 2 * n_n:]
 

@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from evojax_mod import prng
+from evojax_mod import prng, xla_cpu
 
 _UNRANKED = np.iinfo(np.int32).max
 _PRESSURE_BITS = 16
@@ -101,11 +101,6 @@ def _count_below(sorted_rows: jax.Array, queries: jax.Array) -> jax.Array:
     return count
 
 
-def _place(index: jax.Array, values: jax.Array) -> jax.Array:
-    """out[index[j]] = values[j] for a permutation ``index`` [N]; values [N, ...]."""
-    return jnp.zeros_like(values).at[index].set(values, unique_indices=True, mode="promise_in_bounds")
-
-
 def _orders(objectives: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
     """Sort orders of every objective, each int32 [M, N].
 
@@ -131,7 +126,7 @@ def _orders(objectives: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array, jax
     for i in range(m):
         packed = jax.lax.sort(below[i] * n + pos)
         perm = jnp.take(perm, packed % n, mode="clip")
-        pos = _place(perm, rows)
+        pos = xla_cpu.place(perm, rows)
         perms.append(perm)
         poss.append(pos)
     return jnp.stack(perms), jnp.stack(poss), below, not_above
@@ -177,7 +172,7 @@ def _class_bits(perm, pos, below, not_above, table: np.ndarray, n_classes: int) 
     n_words = _n_words(n)
     # rows in objective 0's order, through a scatter: XLA would otherwise fuse the last
     # binary-search step of _orders into the row gathers below, once per word
-    below, not_above = (jax.vmap(_place, in_axes=(None, 0))(pos[0], x) for x in (below, not_above))
+    below, not_above = (jax.vmap(xla_cpu.place, in_axes=(None, 0))(pos[0], x) for x in (below, not_above))
     lt, le = [_first_bits(below[0], n_words)], [_first_bits(not_above[0], n_words)]
     if m > 1:
         sets = _prefix_sets(pos[0][perm[1:]], n_words).reshape((m - 1) * (n + 1), n_words)
@@ -213,16 +208,11 @@ def _pack(mask: jax.Array, n_words: int) -> jax.Array:
 def _class_counts(bits: jax.Array, members: jax.Array) -> jax.Array:
     """counts[k, b] = #{a in members : bit a of bits[k, b]}, int32 [K, N].
 
-    bits: uint32 [K, N, W]; members: uint32 [W]. Word popcounts are summed by halving the
-    word axis in int16 (W is a multiple of 64 and N < 2^15 keeps sums exact): XLA's CPU
-    reduction over a long axis is several times slower than these elementwise adds.
+    bits: uint32 [K, N, W]; members: uint32 [W]. Word popcounts are summed in int16 (N < 2^15
+    keeps sums exact) by `xla_cpu.halving_sum` (W is a multiple of 64).
     """
     counts = jax.lax.population_count(bits & members)
-    counts = counts.astype(jnp.int16 if bits.shape[1] < 2 ** 15 else jnp.int32)
-    while counts.shape[-1] > 16 and counts.shape[-1] % 2 == 0:
-        half = counts.shape[-1] // 2
-        counts = counts[..., :half] + counts[..., half:]
-    return jnp.sum(counts, axis=-1, dtype=jnp.int32)
+    return xla_cpu.halving_sum(counts.astype(jnp.int16 if bits.shape[1] < 2 ** 15 else jnp.int32), -1)
 
 
 def _peel(key, bits: jax.Array, probs: np.ndarray, n_needed: int):
@@ -292,7 +282,7 @@ def _crowding(objectives: jax.Array, ranks: jax.Array, perm: jax.Array, pos: jax
         # producer of its operand, so the objectives stay one buffer shared with the caller.
         # XLA would otherwise recompute them inside these kernels, rounded differently
         # depending on the vmapped batch size (a seed's run would depend on its batch).
-        v = _place(_place(order, index), objectives)[:, i]  # v[j] = objectives[order[j], i]
+        v = xla_cpu.place(xla_cpu.place(order, index), objectives)[:, i]  # v[j] = objectives[order[j], i]
         first = jnp.concatenate([jnp.array([True]), g[1:] != g[:-1]])
         last = jnp.concatenate([g[1:] != g[:-1], jnp.array([True])])
         lo = jnp.take(v, jax.lax.cummax(jnp.where(first, index, 0)), mode="clip")
@@ -301,7 +291,7 @@ def _crowding(objectives: jax.Array, ranks: jax.Array, perm: jax.Array, pos: jax
         prev_v = jnp.concatenate([v[:1], v[:-1]])
         next_v = jnp.concatenate([v[1:], v[-1:]])
         gap = jnp.where(span > 0, (next_v - prev_v) / jnp.where(span > 0, span, 1.0), 0.0)
-        distance = distance + _place(order, jnp.where(first | last, jnp.inf, gap))
+        distance = distance + xla_cpu.place(order, jnp.where(first | last, jnp.inf, gap))
     return distance
 
 
