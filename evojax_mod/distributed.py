@@ -1,9 +1,11 @@
 """One batch of seeds over several processes (hosts), with JAX's multi-process runtime.
 
 Every process runs the same program with the same config: `initialize` joins them into one
-group, `run` splits the seed axis over the devices of all processes and gathers the results
-back to every one of them. Seed i ends exactly as in a single-process `runner.run` (tested bit
-for bit). On CPUs the processes exchange data through gloo, JAX's default
+group; then `runner.run` (`evojax_mod.run`), called by every process, splits the seed axis over
+the devices of all processes, gathers each chunk's results back to every one of them, and has
+process 0 write the run directory and its checkpoints, so a killed group resumes with
+``--resume``. Seed i ends exactly as in a single-process run (tested bit for bit, resume
+included). On CPUs the processes exchange data through gloo, JAX's default
 (``JAX_CPU_COLLECTIVES_IMPLEMENTATION=mpi`` selects MPI).
 
 Each host runs, e.g. as one task of `srun` (SLURM fills in the coordinator and ranks):
@@ -14,16 +16,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from pathlib import Path
 
 import jax
-import numpy as np
-from jax.experimental import multihost_utils
 
-from evojax_mod import cli, engine, records, runner
-from evojax_mod.config import ConfigError, ExperimentConfig
-from evojax_mod.runner import RunError, RunResult
+from evojax_mod import cli, runner
+from evojax_mod.config import ConfigError
+from evojax_mod.runner import RunError
 
 
 def initialize(coordinator_address: str | None = None, num_processes: int | None = None,
@@ -44,68 +42,6 @@ def initialize(coordinator_address: str | None = None, num_processes: int | None
     jax.distributed.initialize(coordinator_address, num_processes, process_id)
 
 
-def check_divisible(n_seeds: int, n_devices: int) -> None:
-    """Refuse a seed count that does not split evenly over all devices: the seeds would not be
-    spread over the processes."""
-    if n_seeds % n_devices:
-        raise RunError(f"run.seeds: expected a multiple of {n_devices}, the number of devices of all "
-                       f"processes together, got {n_seeds}")
-
-
-def prepare_shared_run_dir(out: Path, config: ExperimentConfig, writer: bool) -> None:
-    """Process 0 creates the run directory; every process raises if that failed, rather than
-    waiting for process 0 in the first exchange. Every process must call this."""
-    problem = ""
-    if writer:
-        try:
-            runner.prepare_run_dir(out, config, resume=False)
-        except RunError as err:
-            problem = str(err)
-        except OSError as err:
-            problem = f"run directory '{out}': {err.strerror}"
-    if multihost_utils.broadcast_one_to_all(np.int32(problem != "")):
-        raise RunError(problem or f"run directory '{out}': process 0 could not prepare it (see its error)")
-
-
-def run(config: ExperimentConfig, out: str | Path | None = None) -> RunResult:
-    """Run every seed of ``config``, split over the devices of all processes.
-
-    Every process calls this with the same config and gets the whole result: rows float
-    [S, T, K] at generations 0, log_every, ..., run.generations, champions [S, T, ...] and the
-    final state, as numpy arrays. Process 0 alone writes the run directory ``out`` (give every
-    process the same path on a shared filesystem), as `evojax-mod run` would.
-    """
-    rc = config.run
-    check_divisible(rc.seeds, jax.device_count())
-    exp = engine.experiment_for(config)
-    writer = out is not None and jax.process_index() == 0
-    if out is not None:
-        prepare_shared_run_dir(Path(out), config, writer)
-    t0 = time.perf_counter()
-    # every process builds all initial states (one evaluation); placing them checks that the
-    # processes agree, then keeps only each device's own seeds
-    state, rows0, champs0 = engine.batched_init(exp, engine.seed_keys(config))
-    state = engine.shard_seeds(state, rc.seeds)
-    n_logs = rc.generations // rc.log_every
-    chunk = engine.batched_chunk.lower(exp, state, n_logs).compile()
-    compile_seconds = time.perf_counter() - t0
-    t = time.perf_counter()
-    state, rows, champs = jax.block_until_ready(chunk(state))
-    run_seconds = time.perf_counter() - t
-    state, rows, champs = multihost_utils.process_allgather((state, rows, champs), tiled=True)
-    rows, champs = jax.tree.map(lambda first, rest: np.concatenate([np.asarray(first)[:, None], rest], axis=1),
-                                (rows0, champs0), (rows, champs))
-    result = RunResult(config, Path(out) if writer else None, state, rows,
-                       rc.log_every * np.arange(n_logs + 1), runner.champions_dict(champs),
-                       names=exp.metric_names, compile_seconds=compile_seconds, run_seconds=run_seconds)
-    if writer:
-        records.write_checkpoint(result.run_dir, state, rows, result.generations, result.champions)
-        records.write_records(result.run_dir, rows, result.generations, result.names, result.champions,
-                              exp.node_coordinates())
-        records.write_summary(result.run_dir, runner.run_summary(result))
-    return result
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m evojax_mod.distributed",
@@ -116,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--num-processes", type=int, help="number of processes (default: from the cluster)")
     parser.add_argument("--process-id", type=int, help="rank of this process (default: from the cluster)")
     parser.add_argument("--cpu-devices", type=int, help="devices per CPU process (default 1)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the run in --out from its checkpoint (every process, same command)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar (process 0 shows one)")
     return parser
 
 
@@ -124,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config, out = cli.config_and_out(args)
         initialize(args.coordinator, args.num_processes, args.process_id, cpu_devices=args.cpu_devices)
-        result = run(config, out)
+        result = runner.run(config, out, resume=args.resume, progress=not args.quiet)
     except (ConfigError, RunError) as err:
         print(f"evojax-mod: error: {err}", file=sys.stderr)
         return 2

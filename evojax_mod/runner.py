@@ -1,4 +1,9 @@
-"""Host side of a run: chunks of jitted generations, progress, records, checkpoints, resume."""
+"""Host side of a run: chunks of jitted generations, progress, records, checkpoints, resume.
+
+The same code runs in one process or in each process of a multi-process group
+(`evojax_mod.distributed`): there the seeds are split over the devices of all processes, every
+process gets all results after each chunk (an all-gather), and process 0 alone writes the run
+directory."""
 from __future__ import annotations
 
 import sys
@@ -8,6 +13,7 @@ from pathlib import Path
 
 import jax
 import numpy as np
+from jax.experimental import multihost_utils
 from tqdm import tqdm
 
 from evojax_mod import engine, records
@@ -46,6 +52,20 @@ def champions_dict(champs) -> dict[str, np.ndarray]:
     return {k: np.asarray(v) for k, v in vars(jax.device_get(champs)).items()}
 
 
+def _everywhere(tree):
+    """``tree`` with all its seeds readable here: itself in a single process (where every
+    shard is local), else gathered from all processes. A collective: every process calls it."""
+    return tree if jax.process_count() == 1 else multihost_utils.process_allgather(tree, tiled=True)
+
+
+def check_seeds_split(n_seeds: int, n_devices: int) -> None:
+    """Several processes need a seed count that splits evenly over all their devices; else
+    the seeds would not be spread over the processes."""
+    if n_seeds % n_devices:
+        raise RunError(f"run.seeds: expected a multiple of {n_devices}, the number of devices of all "
+                       f"processes together, got {n_seeds}")
+
+
 def _concat(a: dict, b: dict) -> dict:
     return {k: np.concatenate([a[k], b[k]], axis=1) for k in b} if a else b
 
@@ -82,23 +102,43 @@ def prepare_run_dir(out: Path, config: ExperimentConfig, resume: bool) -> None:
     records.write_config(out, config)
 
 
+def _prepare_shared(out: Path, config: ExperimentConfig, resume: bool) -> None:
+    """`prepare_run_dir` by process 0; with several processes every one raises if it failed
+    (give them all the same path on a shared filesystem), rather than waiting for process 0 in
+    the first exchange."""
+    problem = ""
+    if jax.process_index() == 0:
+        try:
+            prepare_run_dir(out, config, resume)
+        except RunError as err:
+            problem = str(err)
+        except OSError as err:
+            problem = f"run directory '{out}': {err.strerror}"
+    if jax.process_count() > 1 and multihost_utils.broadcast_one_to_all(np.int32(problem != "")):
+        problem = problem or f"run directory '{out}': process 0 could not prepare it (see its error)"
+    if problem:
+        raise RunError(problem)
+
+
 def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool = False,
         progress: bool = True, stop_after: int | None = None) -> RunResult:
     """Run ``config`` for all its seeds; write the run directory ``out`` if given.
 
     resume: continue from RUN/checkpoint.npz; the final state equals an uninterrupted run's.
     stop_after: return after this many generations in this call (the run can be resumed).
+    In a multi-process group every process calls this with the same arguments and gets the
+    whole result (state as numpy arrays); ``result.run_dir`` is None except on process 0.
     """
     exp = engine.experiment_for(config)
     rc = config.run
+    if jax.process_count() > 1:
+        check_seeds_split(rc.seeds, jax.device_count())
     run_dir = Path(out) if out is not None else None
+    writer = run_dir is not None and jax.process_index() == 0
     if stop_after is not None and (stop_after < 1 or stop_after % rc.log_every):
         raise RunError(f"stop_after: expected a positive multiple of run.log_every ({rc.log_every}), got {stop_after}")
     if run_dir is not None:
-        try:
-            prepare_run_dir(run_dir, config, resume)
-        except OSError as err:
-            raise RunError(f"run directory '{run_dir}': {err.strerror}") from None
+        _prepare_shared(run_dir, config, resume)
     t0 = time.perf_counter()
     keys = engine.seed_keys(config)
     if resume:
@@ -116,7 +156,7 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
     jax.block_until_ready(state)
     init_seconds = time.perf_counter() - t0
     end = rc.generations if stop_after is None else min(rc.generations, start + stop_after)
-    bar = tqdm(total=rc.generations, initial=start, disable=not progress, unit="gen",
+    bar = tqdm(total=rc.generations, initial=start, disable=not (progress and jax.process_index() == 0), unit="gen",
                file=sys.stderr, dynamic_ncols=True)
     names = exp.metric_names
     q_col, perf_col = names.index("champion_q"), names.index("best_performance")
@@ -135,22 +175,23 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
         jax.block_until_ready(state)
         run_seconds += time.perf_counter() - t
         g += n_gen
+        snapshot, new_rows, new_champs = _everywhere((state, new_rows, new_champs))
         rows = np.concatenate([rows, np.asarray(new_rows)], axis=1)
         generations = np.concatenate([generations, g - n_gen + rc.log_every * np.arange(1, n_logs + 1)])
         champions = _concat(champions, champions_dict(new_champs))
-        if run_dir is not None:
-            records.write_checkpoint(run_dir, state, rows, generations, champions)
+        if writer:
+            records.write_checkpoint(run_dir, snapshot, rows, generations, champions)
             records.write_records(run_dir, rows, generations, names, champions, exp.node_coordinates())
         bar.update(n_gen)
         bar.set_postfix(gens_per_s=f"{n_gen / max(time.perf_counter() - t, 1e-9):.1f}",
                         best=f"{np.median(rows[:, -1, perf_col]):.3f}",
                         Q=f"{np.median(rows[:, -1, q_col]):.3f}")
     bar.close()
-    result = RunResult(config, run_dir, state, rows, generations, champions, names=names,
-                       compile_seconds=compile_seconds + init_seconds, run_seconds=run_seconds)
-    if run_dir is not None:
+    result = RunResult(config, run_dir if writer else None, _everywhere(state), rows, generations, champions,
+                       names=names, compile_seconds=compile_seconds + init_seconds, run_seconds=run_seconds)
+    if writer:
         if g == start:
-            records.write_checkpoint(run_dir, state, rows, generations, champions)
+            records.write_checkpoint(run_dir, result.state, rows, generations, champions)
             records.write_records(run_dir, rows, generations, names, champions, exp.node_coordinates())
         records.write_summary(run_dir, run_summary(result))
     return result

@@ -1,5 +1,6 @@
 """Two processes on loopback, two CPU devices each: the seeds are split over four devices of
-two processes, and every process must end with exactly the single-process result.
+two processes, which stop half-way and resume from the checkpoint process 0 wrote; every
+process must end with exactly the single-process result.
 
 Compiling dominates (each process compiles the same program), so the NAND-circuit variant is
 marked slow: `pytest -m slow tests/test_multihost.py`."""
@@ -14,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evojax_mod import distributed, records
+from evojax_mod import distributed, records, runner
 from evojax_mod.bench import CIRCUITS
 from evojax_mod.config import config_from_dict
 from evojax_mod.runner import RunError, run
@@ -29,18 +30,23 @@ CONFIGS = {
 }
 TIMEOUT_S = 400
 
-# Each process writes its gathered result in checkpoint.npz form (state leaves, rows,
-# generations, champions); process 0 also writes the run directory both were given.
+# The group stops half-way (as if killed after its first checkpoint) and resumes from the
+# checkpoint process 0 wrote. Each process writes its gathered final result in checkpoint.npz
+# form (state leaves, rows, generations, champions); process 0 also writes the run directory.
 WORKER = textwrap.dedent("""
     import json, sys
     from pathlib import Path
-    from evojax_mod import distributed, records
+    from evojax_mod import distributed, records, runner
     from evojax_mod.config import config_from_dict
     coordinator, process_id, tmp, config = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3]), json.loads(sys.argv[4])
     distributed.initialize(coordinator, 2, process_id, cpu_devices=2)
     import jax
     assert (jax.process_count(), jax.device_count(), jax.local_device_count()) == (2, 4, 2)
-    result = distributed.run(config_from_dict(config), tmp / "run")
+    config = config_from_dict(config)
+    half = runner.run(config, tmp / "run", progress=False, stop_after=config.run.generations // 2)
+    assert (half.run_dir is not None) == (process_id == 0)
+    assert half.generations[-1] == config.run.generations // 2
+    result = runner.run(config, tmp / "run", resume=True, progress=False)
     (tmp / str(process_id)).mkdir()
     records.write_checkpoint(tmp / str(process_id), result.state, result.rows, result.generations, result.champions)
 """)
@@ -99,23 +105,24 @@ def test_two_processes_end_with_the_single_process_result(task, tmp_path):
 
 
 def test_seeds_must_split_over_all_devices():
-    distributed.check_divisible(8, 4)
+    runner.check_seeds_split(8, 4)
     with pytest.raises(RunError, match="run.seeds: expected a multiple of 4, .* got 6"):
-        distributed.check_divisible(6, 4)
+        runner.check_seeds_split(6, 4)
 
 
 def test_command_line_passes_the_cluster_and_the_config(tmp_path, monkeypatch, capsys):
     calls = {}
     monkeypatch.setattr(distributed, "initialize", lambda *a, **k: calls.update(initialize=(a, k)))
-    monkeypatch.setattr(distributed, "run", lambda config, out: calls.update(run=(config, out)) or
+    monkeypatch.setattr(runner, "run", lambda config, out, **kw: calls.update(run=(config, out, kw)) or
                         type("Result", (), {"run_dir": None})())
     cfg = tmp_path / "c.yaml"
     cfg.write_text("run: {population: 20, generations: 6, log_every: 3, checkpoint_every: 3}\n")
     argv = ["--coordinator", "h0:1234", "--num-processes", "2", "--process-id", "1", "--cpu-devices", "2",
-            str(cfg), "--seeds", "8", "--set", "objectives.cost_pressure=0.5", "--out", str(tmp_path / "r")]
+            str(cfg), "--seeds", "8", "--set", "objectives.cost_pressure=0.5", "--out", str(tmp_path / "r"), "--resume"]
     assert distributed.main(argv) == 0
     assert calls["initialize"] == (("h0:1234", 2, 1), {"cpu_devices": 2})
-    config, out = calls["run"]
+    config, out, options = calls["run"]
     assert (config.run.seeds, config.objectives.cost_pressure, out) == (8, 0.5, tmp_path / "r")
+    assert options == {"resume": True, "progress": True}
     assert distributed.main([str(tmp_path / "missing.yaml")]) == 2
     assert "config file" in capsys.readouterr().err
