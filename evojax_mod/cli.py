@@ -37,6 +37,13 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="override any config key, e.g. --set objectives.cost_pressure=0.5")
 
 
+def add_seed_batch_argument(parser: argparse.ArgumentParser) -> None:
+    """--seed-batch, shared by `run`, `resume` and `python -m evojax_mod.distributed`."""
+    parser.add_argument("--seed-batch", type=int, metavar="N",
+                        help="seeds each device runs at once, vmapped (default: 1 on CPUs that split the "
+                             "seeds over several devices, else all); results are the same bits either way")
+
+
 def config_and_out(args) -> tuple[ExperimentConfig, Path]:
     """The config with the overrides of `add_run_arguments` applied, and the run directory."""
     config = load_config(args.config, seeds=args.seeds, generations=args.generations,
@@ -61,7 +68,7 @@ def _cmd_run(args) -> int:
     from evojax_mod import runner
     config, out = config_and_out(args)
     _use_cpu_devices(args.cpu_devices)
-    result = runner.run(config, out, resume=args.resume, progress=not args.quiet)
+    result = runner.run(config, out, resume=args.resume, progress=not args.quiet, seed_batch=args.seed_batch)
     _print_done(result, out)
     return 0
 
@@ -72,7 +79,8 @@ def _cmd_resume(args) -> int:
     if not (out / records.CONFIG).is_file():
         return _fail(f"run directory '{out}': no config.yaml (is this a run directory?)")
     _use_cpu_devices(args.cpu_devices)
-    result = runner.run(records.read_config(out), out, resume=True, progress=not args.quiet)
+    result = runner.run(records.read_config(out), out, resume=True, progress=not args.quiet,
+                        seed_batch=args.seed_batch)
     _print_done(result, out)
     return 0
 
@@ -185,12 +193,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--cpu-devices", type=int, help=_CPU_DEVICES_HELP)
+    add_seed_batch_argument(p)
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("resume", help="continue a killed or stopped run from its checkpoint")
     p.add_argument("run_dir")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--cpu-devices", type=int, help=_CPU_DEVICES_HELP)
+    add_seed_batch_argument(p)
     p.set_defaults(func=_cmd_resume)
 
     p = sub.add_parser("report", help="figures of one run (curves with CIs, champion networks)")

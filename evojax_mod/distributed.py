@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--resume", action="store_true",
                         help="continue the run in --out from its checkpoint (every process, same command)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar (process 0 shows one)")
+    cli.add_seed_batch_argument(parser)
     return parser
 
 
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config, out = cli.config_and_out(args)
         initialize(args.coordinator, args.num_processes, args.process_id, cpu_devices=args.cpu_devices)
-        result = runner.run(config, out, resume=args.resume, progress=not args.quiet)
+        result = runner.run(config, out, resume=args.resume, progress=not args.quiet, seed_batch=args.seed_batch)
     except (ConfigError, RunError) as err:
         print(f"evojax-mod: error: {err}", file=sys.stderr)
         return 2

@@ -121,11 +121,13 @@ def _prepare_shared(out: Path, config: ExperimentConfig, resume: bool) -> None:
 
 
 def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool = False,
-        progress: bool = True, stop_after: int | None = None) -> RunResult:
+        progress: bool = True, stop_after: int | None = None, seed_batch: int | None = None) -> RunResult:
     """Run ``config`` for all its seeds; write the run directory ``out`` if given.
 
     resume: continue from RUN/checkpoint.npz; the final state equals an uninterrupted run's.
     stop_after: return after this many generations in this call (the run can be resumed).
+    seed_batch: seeds each device vmaps at once, one batch after another (default
+    `engine.default_seed_batch`); the results are the same bits whatever it is.
     In a multi-process group every process calls this with the same arguments and gets the
     whole result (state as numpy arrays); ``result.run_dir`` is None except on process 0.
     """
@@ -137,6 +139,9 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
     writer = run_dir is not None and jax.process_index() == 0
     if stop_after is not None and (stop_after < 1 or stop_after % rc.log_every):
         raise RunError(f"stop_after: expected a positive multiple of run.log_every ({rc.log_every}), got {stop_after}")
+    if seed_batch is not None and seed_batch < 1:
+        raise RunError(f"seed_batch: expected a positive number of seeds, got {seed_batch}")
+    seed_batch = seed_batch or engine.default_seed_batch(rc.seeds)
     if run_dir is not None:
         _prepare_shared(run_dir, config, resume)
     t0 = time.perf_counter()
@@ -167,7 +172,7 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
         n_logs = n_gen // rc.log_every
         t = time.perf_counter()
         if n_logs not in compiled:
-            lowered = engine.batched_chunk.lower(exp, state, n_logs)
+            lowered = engine.batched_chunk.lower(exp, state, n_logs, seed_batch)
             compiled[n_logs] = lowered.compile()
             compile_seconds += time.perf_counter() - t
             t = time.perf_counter()

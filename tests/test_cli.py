@@ -52,6 +52,8 @@ def test_missing_file_and_bad_override(tmp_path, capsys):
     assert "key=value" in capsys.readouterr().err
     assert cli.main(["run", str(good), "--set", "run.seeds=-1", "--out", str(tmp_path / "r")]) == 2
     assert "'run.seeds'" in capsys.readouterr().err
+    assert cli.main(["run", str(good), "--seed-batch", "0", "--out", str(tmp_path / "r")]) == 2
+    assert "seed_batch: expected a positive number of seeds, got 0" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
 
 

@@ -63,6 +63,12 @@ def test_seed_streams_do_not_depend_on_batch_size(full_run):
     assert_same_tree(jax.tree.map(lambda a: a[0], full_run.state), jax.tree.map(lambda a: a[0], alone.state))
 
 
+def test_seeds_run_in_batches_one_after_another_give_the_same_bits(full_run):
+    batched = run(small_config(), None, progress=False, seed_batch=3)  # a batch of 3, then 1
+    assert_same_tree(batched.state, full_run.state)
+    np.testing.assert_array_equal(batched.rows, full_run.rows)
+
+
 def test_configs_that_differ_only_in_run_length_or_seeds_share_compiled_programs(full_run):
     other = small_config(generations=30, seed=7, checkpoint_every=15)
     assert engine.experiment_for(other) == engine.experiment_for(small_config())
@@ -90,14 +96,16 @@ def test_step_keeps_population_and_improves_over_random(full_run):
 
 
 def test_sharded_run_equals_unsharded_on_four_cpu_devices(full_run, tmp_path):
+    # 8 seeds, 2 a device, which (by default on CPUs) runs them one after the other; the
+    # first 4 seeds must equal the unsharded 4-seed run's
     script = textwrap.dedent(f"""
         import jax, numpy as np
         from evojax_mod.config import config_from_dict
         from evojax_mod.runner import run
         assert len(jax.devices()) == 4
-        cfg = config_from_dict({{"run": {SMALL["run"]!r}}})
+        cfg = config_from_dict({{"run": {dict(SMALL["run"], seeds=8)!r}}})
         r = run(cfg, None, progress=False)
-        np.savez("{tmp_path}/sharded.npz", *[np.asarray(x) for x in jax.tree.leaves(r.state)])
+        np.savez("{tmp_path}/sharded.npz", *[np.asarray(x)[:4] for x in jax.tree.leaves(r.state)])
         print(r.state.parents.edge_mask.sharding)
     """)
     env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4")

@@ -123,6 +123,6 @@ def test_command_line_passes_the_cluster_and_the_config(tmp_path, monkeypatch, c
     assert calls["initialize"] == (("h0:1234", 2, 1), {"cpu_devices": 2})
     config, out, options = calls["run"]
     assert (config.run.seeds, config.objectives.cost_pressure, out) == (8, 0.5, tmp_path / "r")
-    assert options == {"resume": True, "progress": True}
+    assert options == {"resume": True, "progress": True, "seed_batch": None}
     assert distributed.main([str(tmp_path / "missing.yaml")]) == 2
     assert "config file" in capsys.readouterr().err
