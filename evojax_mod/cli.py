@@ -40,8 +40,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 def add_seed_batch_argument(parser: argparse.ArgumentParser) -> None:
     """--seed-batch, shared by `run`, `resume` and `python -m evojax_mod.distributed`."""
     parser.add_argument("--seed-batch", type=int, metavar="N",
-                        help="seeds each device runs at once, vmapped (default: 1 on CPUs that split the "
-                             "seeds over several devices, else all); results are the same bits either way")
+                        help="seeds each device runs at once, vmapped (default: 1 on CPUs, all on "
+                             "accelerators); results are the same bits either way")
 
 
 def config_and_out(args) -> tuple[ExperimentConfig, Path]:

@@ -97,7 +97,7 @@ def test_step_keeps_population_and_improves_over_random(full_run):
 
 def test_sharded_run_equals_unsharded_on_four_cpu_devices(full_run, tmp_path):
     # 8 seeds, 2 a device, which (by default on CPUs) runs them one after the other; the
-    # first 4 seeds must equal the unsharded 4-seed run's
+    # first 4 seeds' states and metrics must equal the unsharded 4-seed run's
     script = textwrap.dedent(f"""
         import jax, numpy as np
         from evojax_mod.config import config_from_dict
@@ -105,7 +105,7 @@ def test_sharded_run_equals_unsharded_on_four_cpu_devices(full_run, tmp_path):
         assert len(jax.devices()) == 4
         cfg = config_from_dict({{"run": {dict(SMALL["run"], seeds=8)!r}}})
         r = run(cfg, None, progress=False)
-        np.savez("{tmp_path}/sharded.npz", *[np.asarray(x)[:4] for x in jax.tree.leaves(r.state)])
+        np.savez("{tmp_path}/sharded.npz", *[np.asarray(x)[:4] for x in jax.tree.leaves(r.state)], rows=r.rows[:4])
         print(r.state.parents.edge_mask.sharding)
     """)
     env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4")
@@ -115,6 +115,7 @@ def test_sharded_run_equals_unsharded_on_four_cpu_devices(full_run, tmp_path):
     with np.load(tmp_path / "sharded.npz") as data:
         for i, leaf in enumerate(jax.tree.leaves(full_run.state)):
             np.testing.assert_array_equal(data[f"arr_{i}"], np.asarray(leaf))
+        np.testing.assert_array_equal(data["rows"], full_run.rows)
 
 
 def test_a_killed_run_resumes_to_the_uninterrupted_result(tmp_path):

@@ -228,6 +228,22 @@ def test_directed_q_masked_matches_modularity(jax_results):
         assert got == pytest.approx(expected, abs=1e-5)
 
 
+def test_directed_q_masked_gives_the_same_bits_in_any_batch(jax_results):
+    adj, _, other, _, _, q_other = jax_results
+    one_at_a_time = jax.jit(lambda a, l: jax.lax.map(lambda x: directed_q_masked(*x), (a, l)))
+    np.testing.assert_array_equal(np.asarray(one_at_a_time(jnp.asarray(adj), jnp.asarray(other))), q_other)
+
+
+def test_directed_q_masked_beyond_the_exact_size_matches_modularity():
+    rng = np.random.default_rng(3)
+    n = 220  # n^2 edges would overflow the int32 path: float sums instead
+    a = rng.random((n, n)) < 0.05
+    labels = rng.integers(-1, 6, n).astype(np.int32)
+    keep = labels >= 0
+    expected = modularity(a[np.ix_(keep, keep)], labels[keep])
+    assert float(directed_q_masked(jnp.asarray(a), jnp.asarray(labels))) == pytest.approx(expected, abs=1e-5)
+
+
 def test_masked_single_graph_without_jit():
     a = planted_graph()
     labels = leicht_newman_masked(jnp.asarray(a != 0), jnp.ones(30, bool))
