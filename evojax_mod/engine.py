@@ -3,11 +3,11 @@
 One Clune generation (`step`) is: tournament -> mutate children -> evaluate the children
 (output signs, cost) -> score parents and children on the active goal -> diversity over the
 mixed population -> NSGA-II survivors.
-A run is a `lax.scan` over generations inside one jitted call per chunk, `vmap`ped over
-seeds (or `lax.map`ped in batches); with several devices the seed axis is split over them
-through `jax.sharding` and `shard_map`. The chunk and
-batch functions work for any experiment object (`experiment_for`): this module's layered
-NSGA-II `Experiment`, or `elitist_engine.ElitistExperiment` (circuits, threshold nets).
+A run is a `lax.scan` over generations inside one jitted call per chunk, over the seeds in
+batches (`lax.map` over batches, `vmap` within one); with several devices the seed axis is
+split over them through `jax.sharding` and `shard_map`. The chunk and batch functions work for
+any experiment object (`experiment_for`): this module's layered NSGA-II `Experiment`, or
+`elitist_engine.ElitistExperiment` (circuits, threshold nets).
 """
 from __future__ import annotations
 
