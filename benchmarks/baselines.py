@@ -21,7 +21,8 @@ from benchmarks import numpy_baseline
 from evojax_mod import objectives as obj
 from evojax_mod.genomes import circuit, layered
 from evojax_mod.selection import elitist, nsga2
-from evojax_mod.tasks import COMBINERS, combine, retina_task
+from evojax_mod.tasks import COMBINERS, get_task, goal_code, retina_task
+from evojax_mod.tasks import target as task_target
 
 PCC_PRESSURE = (1.0, 0.25, 1.0)   # Clune 2013: the cost takes part in 25 % of comparisons
 
@@ -46,9 +47,9 @@ def pcc_population(n: int, key) -> tuple[layered.LayeredGenome, jax.Array]:
     continuous cost and diversity."""
     spec = layered.LayeredSpec()
     task = retina_task()
-    target = combine(COMBINERS["and"], jnp.asarray(task.left), jnp.asarray(task.right))
+    target = jnp.asarray(task_target(task, COMBINERS["and"]))
     genomes = jax.vmap(lambda k: layered.init(k, spec))(jax.random.split(key, n))
-    outputs = jax.vmap(lambda g: layered.express(g, spec, jnp.asarray(task.inputs))[:, 0])(genomes)
+    outputs = jax.vmap(lambda g: layered.express(g, spec, jnp.asarray(task.inputs_pm1()))[:, 0])(genomes)
     return genomes, jnp.stack([jax.vmap(obj.performance_maximise, in_axes=(0, None))(outputs, target),
                                -jax.vmap(lambda g: obj.optimal_length_minimise(g, spec))(genomes),
                                obj.diversity_maximise(obj.output_bits(outputs))], axis=1)
@@ -150,7 +151,8 @@ def sort_timings(f: np.ndarray, repeats: int = 5, seed: int = 0) -> list[dict]:
 def circuit_fitness(genomes: circuit.CircuitGenome, spec: circuit.CircuitSpec, goal: str = "G1") -> jax.Array:
     """Fraction of the 16 patterns a circuit gets right on Kashtan & Alon's goal, float32 [P]
     (maximised); genomes: a population (leading axis P)."""
-    target = circuit.goal_table(circuit.GOAL_CODES[goal], spec)
+    task = get_task("circuits")
+    target = circuit.pack_bits(jnp.asarray(task_target(task, goal_code(task, goal))))
     tables = jax.vmap(lambda g: circuit.output_table(g, spec))(genomes)
     return circuit.fraction_correct(tables, target, spec)
 

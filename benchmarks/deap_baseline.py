@@ -63,8 +63,8 @@ HIDDEN_LO, HIDDEN_HI = N_IN, N_NODES - N_OUT          # hidden nodes are [HIDDEN
 FIXED = np.r_[np.arange(N_IN), np.arange(N_NODES - N_OUT, N_NODES)]
 
 _TASK = retina_task()
-INPUTS = _TASK.inputs.astype(np.float64)               # [256, 8] in {-1, +1}
-TARGET_AND = _TASK.left & _TASK.right                  # L-AND-R, bool [256]
+INPUTS = _TASK.inputs_pm1().astype(np.float64)               # [256, 8] in {-1, +1}
+TARGET_AND = _TASK.sub_goals[0] & _TASK.sub_goals[1]                 # L-AND-R, bool [256]
 
 
 class FitnessCC(base.Fitness):

@@ -56,14 +56,14 @@ def nand_peak(n_words: int = 1 << 20, depth: int = 256, repeats: int = 5) -> dic
 
 def retina_flops_per_network(spec: layered.LayeredSpec) -> int:
     """Dense-equivalent flops of one network on every retina pattern: 2 x 256 x E."""
-    return 2 * len(retina_task().inputs) * spec.n_edges
+    return 2 * retina_task().n_patterns * spec.n_edges
 
 
 def retina_evaluation(population: int = 2000, repeats: int = 5) -> dict:
     """Forward passes of ``population`` random Clune networks over the 256 retina patterns:
     {population, seconds, evaluations_per_second, flops_per_network, gflops}."""
     spec = layered.LayeredSpec()
-    inputs = jnp.asarray(retina_task().inputs)
+    inputs = jnp.asarray(retina_task().inputs_pm1())
     genomes = jax.jit(jax.vmap(lambda k: layered.init(k, spec)))(jax.random.split(jax.random.PRNGKey(2), population))
     evaluate = jax.jit(jax.vmap(lambda g: layered.output_signs(g, spec, inputs)))
     seconds = median_seconds(lambda: jax.block_until_ready(evaluate(genomes)), repeats)

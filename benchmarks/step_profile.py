@@ -3,7 +3,7 @@
     python -m benchmarks.step_profile [--population 1000] [--generations 0 300] [--repeats 20]
 
 For one seed it evolves the P&CC preset to each listed generation, then times each stage of
-`engine.step` as its own jitted function on that state (median of ``--repeats`` calls, compile
+`Experiment.step` as its own jitted function on that state (median of ``--repeats`` calls, compile
 excluded): tournament, mutation, expression of the children (`layered.output_signs`), their
 connection costs, the objectives of the mixed population, NSGA-II survivor selection of the
 2P mixed individuals down to P; and the whole step. Stages run apart lose the fusion XLA finds
@@ -18,10 +18,10 @@ import jax
 import jax.numpy as jnp
 
 from benchmarks.baselines import median_seconds
-from evojax_mod import bench, engine, objectives
+from evojax_mod import bench, objectives
+from evojax_mod.experiments.registry import experiment_for
 from evojax_mod.genomes import layered
 from evojax_mod.selection import nsga2
-from evojax_mod.tasks.retina import retina_task
 
 STAGES = ("tournament", "mutation", "express children", "cost of children", "objectives (2P)",
           "survivors (2P -> P)", "whole step")
@@ -29,17 +29,17 @@ STAGES = ("tournament", "mutation", "express children", "cost of children", "obj
 
 @partial(jax.jit, static_argnums=(0, 2))
 def evolve(exp, state, generations: int):
-    return jax.lax.fori_loop(0, generations, lambda _, s: engine.step(exp, s), state)
+    return jax.lax.fori_loop(0, generations, lambda _, s: exp.step(s), state)
 
 
 def stage_functions(exp, state) -> dict:
     """Each stage as a zero-argument call of a compiled function on inputs built from ``state``."""
     spec, n = exp.spec, exp.config.run.population
     key = jax.random.PRNGKey(1)
-    inputs = jnp.asarray(retina_task().inputs)
+    inputs = exp.inputs()
     cost_fn = objectives.connection_cost_population(exp.config.objectives.connection_cost)
 
-    tournament = jax.jit(lambda k, s: nsga2.tournament_winners(k, s.objectives, s.crowding, exp.pressure))
+    tournament = jax.jit(lambda k, s: nsga2.tournament_winners(k, s.objectives, s.crowding, exp.pressure, kernels=exp.kernels))
     winners = tournament(key, state)
     mutate = jax.jit(lambda k, parents: jax.vmap(lambda kk, g: layered.mutate(kk, g, spec))(
         jax.random.split(k, n), jax.tree.map(lambda a: a[winners], parents)))
@@ -49,11 +49,11 @@ def stage_functions(exp, state) -> dict:
     child_signs = express(children)
     signs = jnp.concatenate([state.signs, child_signs])
     costs = jnp.concatenate([state.costs, cost(children)])
-    goal = jnp.int32(0)
-    objective_fn = jax.jit(lambda sg, c: engine._objectives(exp, sg, c, goal)[0])
+    goal = state.goal
+    objective_fn = jax.jit(lambda sg, c: exp.objectives(sg, c, goal)[0])
     mixed_objectives = objective_fn(signs, costs)
-    survive = jax.jit(lambda k, f: nsga2.survivors(k, f, exp.pressure, n))
-    step = jax.jit(lambda s: engine.step(exp, s))
+    survive = jax.jit(lambda k, f: nsga2.survivors(k, f, exp.pressure, n, kernels=exp.kernels))
+    step = jax.jit(exp.step)
     calls = [lambda: tournament(key, state), lambda: mutate(key, state.parents),
              lambda: express(children), lambda: cost(children),
              lambda: objective_fn(signs, costs), lambda: survive(key, mixed_objectives),
@@ -64,8 +64,8 @@ def stage_functions(exp, state) -> dict:
 def profile(population: int, generations: list[int], repeats: int) -> dict[int, dict[str, float]]:
     """{generation: {stage: seconds}} for one seed of the P&CC preset at ``population``."""
     config = bench.bench_config("clune", population, 1, max(generations) or 1)
-    exp = engine.experiment_for(config)
-    state = engine.init_state(exp, jax.random.PRNGKey(0))
+    exp = experiment_for(config)
+    state = exp.init(jax.random.PRNGKey(0))
     done, out = 0, {}
     for g in sorted(generations):
         state = jax.block_until_ready(evolve(exp, state, g - done)) if g > done else state

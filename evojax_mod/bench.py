@@ -29,7 +29,7 @@ from pathlib import Path
 import jax
 import numpy as np
 
-from evojax_mod import engine
+from evojax_mod import loop
 from evojax_mod.config import ExperimentConfig, config_from_dict
 from evojax_mod.runner import run
 
@@ -97,7 +97,7 @@ def throughput(config: ExperimentConfig) -> dict:
     seed_generations_per_second, evaluations_per_second (networks scored per second over
     all seeds: both loops score ``population`` networks a generation, Clune's the children,
     whose parents keep their scores, and the elitist GA its whole new population) and
-    seed_batch (seeds a device ran at once, `engine.default_seed_batch`)."""
+    seed_batch (seeds a device ran at once, `loop.default_seed_batch`)."""
     result = run(config, None, progress=False)
     gps = config.run.generations / result.run_seconds
     return {"name": config.name, "population": config.run.population, "seeds": config.run.seeds,
@@ -105,7 +105,7 @@ def throughput(config: ExperimentConfig) -> dict:
             "run_seconds": result.run_seconds, "generations_per_second": gps,
             "seed_generations_per_second": gps * config.run.seeds,
             "evaluations_per_second": gps * config.run.seeds * config.run.population,
-            "seed_batch": engine.default_seed_batch(config.run.seeds)}
+            "seed_batch": loop.default_seed_batch(config.run.seeds)}
 
 
 def case(loop: str, population: int, seeds: int, devices: int, generations: int) -> dict:

@@ -87,18 +87,22 @@ def _cmd_resume(args) -> int:
 
 def _print_done(result, out: Path) -> None:
     import numpy as np
+    from evojax_mod.experiments.registry import experiment_for
     last = result.rows[:, -1, :]
-    col = {n: last[:, i] for i, n in enumerate(result.names)}
     gens = int(result.generations[-1])
     n_seeds = result.rows.shape[0]
     print(f"{result.config.name}: {n_seeds} seeds x {gens} generations, "
           f"population {result.config.run.population}; compile {result.compile_seconds:.1f} s, "
           f"run {result.run_seconds:.1f} s ({gens * n_seeds / max(result.run_seconds, 1e-9):.1f} seed-generations/s)")
-    size = next((n for n in ("champion_cost", "champion_gates", "champion_neurons") if n in col))
-    extra = f", {size.replace('_', ' ')} median {np.median(col[size]):.4g}"
-    print(f"  champion Q median {np.median(col['champion_q']):.3f}, best performance median "
-          f"{np.median(col['best_performance']):.3f}, solved in {int(np.sum(col['first_perfect_generation'] >= 0))}"
-          f"/{n_seeds} seeds{extra}")
+    parts = []
+    for i, m in enumerate(experiment_for(result.config).metric_specs):
+        if not m.headline:
+            continue
+        if m.summary == "generation":
+            parts.append(f"{m.label}: reached in {int(np.sum(last[:, i] >= 0))}/{n_seeds} seeds")
+        else:
+            parts.append(f"{m.label} median {np.median(last[:, i]):.4g}")
+    print("  " + ", ".join(parts))
     print(f"  results: {out}/metrics.csv, {out}/champions.npz, {out}/summary.json")
 
 

@@ -1,205 +1,478 @@
 """Typed, frozen experiment configs; YAML in and out; validation with one-line errors.
 
-A config file is a YAML mapping whose sections mirror `ExperimentConfig`. Every key is checked:
-an unknown key, a wrong type or an out-of-range value raises `ConfigError` naming the dotted
-key and what is allowed, before anything is written.
+A config file is a YAML mapping whose sections mirror `ExperimentConfig`. Some sections are
+tagged unions: `genome`, `selection` and `schedule` pick their class by their own ``kind`` key
+(`GENOMES`, `SELECTIONS`, `SCHEDULES`); `mutation` follows the genome kind and `objectives` the
+selection kind, so neither has a kind key. Every key is checked: an unknown key (for the chosen
+kind), a wrong type or an out-of-range value raises `ConfigError` naming the dotted key and what
+is allowed, before anything is written.
+
+Fields that compiled code never reads are declared host-only where they are declared
+(`host_only`); `ExperimentConfig.compiled_key` resets them, so configs that differ only there
+share compiled programs. This module imports neither jax nor the engine's modules.
 """
 from __future__ import annotations
 
 import dataclasses
+import math
+import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Union
 
 import yaml
 
-from evojax_mod.genomes.layered import CLUNE_X, CLUNE_Y
-from evojax_mod.objectives import COST_KINDS
-from evojax_mod.tasks.boolean import COMBINERS
-
+# Kept here rather than imported, so that reading a config never imports jax; objectives.py
+# still has its own copy, and tests/test_config.py checks that the two agree.
+COST_KINDS = ("none", "edges", "length", "optimal_length")
 WEIGHT_SETS = {
     "lab": (-2.0, -1.0, 1.0, 2.0),
     "retina_cpp_2013": (2.0, -1.0, 1.0, 2.0),
 }
+KERNELS = ("auto", "plain")
+
+# Clune, Mouret & Lipson 2013's node coordinates for layers (8, 8, 4, 2, 1), inputs first
+# (genomes/layered.py has the same numbers and may import them from here).
+CLUNE_LAYERS = (8, 8, 4, 2, 1)
+CLUNE_X = (-3.5, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5,
+           -3.5, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5,
+           -2.0, -1.0, 1.0, 2.0,
+           -1.0, 1.0,
+           0.0)
+CLUNE_Y = (0.0,) * 8 + (1.0,) * 8 + (2.0,) * 4 + (3.0,) * 2 + (4.0,)
+
+# Enumerating every goal of k sub-goals takes 2^(2^k) codes: 65536 at k = 4, 2^32 at k = 5.
+MAX_FAMILY_SUB_GOALS = 4
 
 
 class ConfigError(ValueError):
     """A config problem a user can fix; str() is one line naming the key."""
 
 
+def _one_line(text: Any) -> str:
+    return " ".join(str(text).split())
+
+
 def _check(condition: bool, key: str, allowed: str, got: Any) -> None:
     if not condition:
-        raise ConfigError(f"config key '{key}': expected {allowed}, got {got!r}")
+        raise ConfigError(_one_line(f"config key '{key}': expected {allowed}, got {got!r}"))
 
 
-TASKS = ("retina", "circuits")
-GENOME_KINDS = ("layered", "circuit", "threshold")
+def host_only(default: Any) -> Any:
+    """A dataclass field that jitted code never reads (``compiled_key`` resets it to ``default``)."""
+    return field(default=default, metadata={"host_only": True})
+
+
+def _kind_of(cls: type) -> str:
+    """The kind a union member stands for: the default of its ``kind`` field."""
+    return cls.__dataclass_fields__["kind"].default
+
+
+def _check_kind(section: Any, at: str) -> None:
+    expected = _kind_of(type(section))
+    _check(section.kind == expected, f"{at}.kind", f"'{expected}' for {type(section).__name__}", section.kind)
+
+
+def _check_layers(layers: tuple, at: str) -> None:
+    _check(len(layers) >= 2 and all(isinstance(n, int) and n >= 1 for n in layers),
+           f"{at}.layers", "a list of at least two positive integers", list(layers))
+
+
+def _check_layers_fit_task(layers: tuple, at: str, task) -> None:
+    _check(layers[0] == task.n_inputs and layers[-1] == 1, f"{at}.layers",
+           f"{task.n_inputs} inputs first (task {task.name}) and 1 output last", list(layers))
+
+
+def _tasks():
+    # Imported when a config is validated, not when this module is, so that modules of
+    # evojax_mod.tasks may import this one without an import cycle.
+    from evojax_mod import tasks
+    return tasks
+
+
+# --- task -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class TaskConfig:
-    """name: retina (8 pixels, 256 patterns; goals combine the left and right objects L, R) or
-    circuits (4 inputs x, y, z, w, 16 patterns; goals combine x XOR y and z XOR w).
-    patterns: 0 = score on every pattern; n = on n distinct patterns drawn once per seed
-    (Kashtan & Alon's retina nets: 100); elitist experiments only."""
+    """name: a task registered in `evojax_mod.tasks` (retina: 8 pixels, sub-goals L and R, the
+    objects in the left and right halves; circuits: 4 inputs x, y, z, w, sub-goals x XOR y and
+    z XOR w). patterns: 0 = score on every input pattern; n = on n distinct patterns drawn once
+    per seed (Kashtan & Alon's retina nets: 100); elitist selection only."""
 
     name: str = "retina"
     patterns: int = 0
 
-    def validate(self, at: str) -> None:
-        _check(self.name in TASKS, f"{at}.name", f"one of: {', '.join(TASKS)}", self.name)
-        n_all = 256 if self.name == "retina" else 16
-        _check(0 <= self.patterns <= n_all, f"{at}.patterns", f"0 (all) or 1..{n_all}", self.patterns)
+    def resolve(self, at: str):
+        """The task this section names (a `BooleanTask`), after checking both keys."""
+        tasks = _tasks()
+        try:
+            task = tasks.get_task(self.name)
+        except (KeyError, ValueError) as err:
+            reason = err.args[0] if err.args else err
+            raise ConfigError(_one_line(f"config key '{at}.name': expected a registered task "
+                                        f"({reason}), got {self.name!r}")) from None
+        _check(0 <= self.patterns <= task.n_patterns, f"{at}.patterns",
+               f"0 (all) or 1..{task.n_patterns} (the patterns of task {task.name})", self.patterns)
+        return task
+
+
+# --- schedule -------------------------------------------------------------------------------
+# A goal is a Boolean function of the task's sub-goals, given as a combiner name (and, or, xor,
+# nand, nor, xnor, left, right; tasks with 2 sub-goals only), an integer truth-table code or an
+# expression over the sub-goal names (see `evojax_mod.tasks.goal_code`).
+
+
+def _goal_codes(task, goals: tuple, key: str) -> list[int]:
+    tasks = _tasks()
+    codes = []
+    for goal in goals:
+        try:
+            codes.append(tasks.goal_code(task, goal))
+        except ValueError as err:
+            raise ConfigError(_one_line(f"config key '{key}': expected goals of task {task.name} "
+                                        f"({err}), got {goal!r}")) from None
+    return codes
 
 
 @dataclass(frozen=True)
-class ScheduleConfig:
-    """Which goal is active at generation g (g = 1, 2, ...; the initial population uses goal 0).
-
-    kind: fixed (goals[0] always), mvg (cycle through goals, switching every `period`
-    generations, as Sferes' Mvg modifier), switch (goals[0] up to `switch_at`, goals[1] after).
-    goals: combiner names (and, or, xor, ...) or 4-bit truth-table codes 0..15.
-    """
+class FixedScheduleConfig:
+    """The same goal at every generation: goals[0] (at least one goal; later ones are unused)."""
 
     kind: str = "fixed"
-    goals: tuple = ("and",)
+    goals: tuple[int | str, ...] = ("and",)
+
+    def validate(self, at: str) -> None:
+        _check_kind(self, at)
+        _check(len(self.goals) >= 1, f"{at}.goals", "a list of at least one goal", list(self.goals))
+
+    def check_goals(self, at: str, task) -> None:
+        _goal_codes(task, self.goals, f"{at}.goals")
+
+
+@dataclass(frozen=True)
+class MvgScheduleConfig:
+    """Modularly varying goals: cycle through `goals` (at least two), switching every `period`
+    generations, as Sferes' Mvg modifier."""
+
+    kind: str = "mvg"
+    goals: tuple[int | str, ...] = ("and", "or")
     period: int = 20
+
+    def validate(self, at: str) -> None:
+        _check_kind(self, at)
+        _check(len(self.goals) >= 2, f"{at}.goals", "a list of at least two goals", list(self.goals))
+        _check(self.period >= 1, f"{at}.period", "an integer >= 1 (generations)", self.period)
+
+    def check_goals(self, at: str, task) -> None:
+        _goal_codes(task, self.goals, f"{at}.goals")
+
+
+@dataclass(frozen=True)
+class SwitchScheduleConfig:
+    """One switch: goals[0] up to generation `switch_at`, goals[1] after (exactly two goals)."""
+
+    kind: str = "switch"
+    goals: tuple[int | str, ...] = ("and", "or")
     switch_at: int = 0
 
     def validate(self, at: str) -> None:
-        _check(self.kind in ("fixed", "mvg", "switch"), f"{at}.kind", "one of: fixed, mvg, switch", self.kind)
-        _check(len(self.goals) >= 1, f"{at}.goals", "a non-empty list", list(self.goals))
-        for g in self.goals:
-            ok = (isinstance(g, str) and g.lower() in COMBINERS) or (isinstance(g, int) and 0 <= g <= 15)
-            _check(ok, f"{at}.goals", f"combiner names ({', '.join(COMBINERS)}) or codes 0..15", g)
-        if self.kind in ("mvg", "switch"):
-            _check(len(self.goals) >= 2, f"{at}.goals", f"at least two goals for kind {self.kind}", list(self.goals))
-        _check(self.period >= 1, f"{at}.period", "an integer >= 1", self.period)
-        _check(self.switch_at >= 0, f"{at}.switch_at", "an integer >= 0", self.switch_at)
+        _check_kind(self, at)
+        _check(len(self.goals) == 2, f"{at}.goals", "a list of exactly two goals", list(self.goals))
+        _check(self.switch_at >= 0, f"{at}.switch_at", "an integer >= 0 (a generation)", self.switch_at)
+
+    def check_goals(self, at: str, task) -> None:
+        _goal_codes(task, self.goals, f"{at}.goals")
 
 
 @dataclass(frozen=True)
-class GenomeConfig:
-    """kind: layered (Clune 2013 networks), circuit (NAND gates; max_gates gates per genome) or
-    threshold (Kashtan & Alon's retina nets: threshold neurons, +-1 connections, at most
-    fan_in[l] per neuron of neuron layer l, integer thresholds in [thresholds[0], thresholds[1]]).
-    Layered: weight_set lab = (-2,-1,1,2) as in the paper and later lab code; retina_cpp_2013 =
-    (2,-1,1,2), the literal array of the Clune-era retina.cpp (an ablation); init_connections:
-    [low, high) edge additions at birth."""
+class RmvgScheduleConfig:
+    """Random modularly varying goals: every `period` generations a new goal drawn from the family.
 
-    kind: str = "layered"
-    max_gates: int = 14
-    layers: tuple = (8, 8, 4, 2, 1)
-    x: tuple = CLUNE_X
-    y: tuple = CLUNE_Y
-    weight_set: str = "lab"
-    bias_values: tuple = (-2.0, -1.0, 0.0, 1.0, 2.0)
-    steepness: float = 20.0
-    init_connections: tuple = (0, 120)
-    fan_in: tuple = (3, 3, 3, 2)
-    thresholds: tuple = (-3, 3)
+    family: "all" = every Boolean function of the task's sub-goals that depends on all of them
+    (tasks of at most 4 sub-goals), or a list of at least two goals. holdout: goals excluded
+    from the family (kept back to test evolvability on goals never seen); at least two family
+    goals must remain.
+    """
+
+    kind: str = "rmvg"
+    period: int = 20
+    family: str | tuple[int | str, ...] = "all"
+    holdout: tuple[int | str, ...] = ()
 
     def validate(self, at: str) -> None:
-        _check(self.kind in GENOME_KINDS, f"{at}.kind", f"one of: {', '.join(GENOME_KINDS)}", self.kind)
-        _check(self.max_gates >= 2, f"{at}.max_gates", "an integer >= 2", self.max_gates)
-        _check(len(self.layers) >= 2 and all(isinstance(n, int) and n >= 1 for n in self.layers),
-               f"{at}.layers", "a list of at least two positive integers", list(self.layers))
-        _check(self.kind == "circuit" or (self.layers[0] == 8 and self.layers[-1] == 1), f"{at}.layers",
-               "8 inputs and 1 output for the retina task", list(self.layers))
-        _check(len(self.fan_in) == len(self.layers) - 1 and all(isinstance(k, int) and k >= 1 for k in self.fan_in),
-               f"{at}.fan_in", f"{len(self.layers) - 1} positive integers (one per neuron layer)", list(self.fan_in))
-        _check(len(self.thresholds) == 2 and all(isinstance(t, int) for t in self.thresholds)
-               and self.thresholds[0] <= self.thresholds[1], f"{at}.thresholds",
-               "[low, high], integers with low <= high", list(self.thresholds))
-        n = sum(self.layers)
-        _check(len(self.x) == n, f"{at}.x", f"{n} coordinates (one per node)", len(self.x))
-        _check(len(self.y) == n, f"{at}.y", f"{n} coordinates (one per node)", len(self.y))
-        _check(self.weight_set in WEIGHT_SETS, f"{at}.weight_set", f"one of: {', '.join(WEIGHT_SETS)}", self.weight_set)
-        _check(len(self.bias_values) >= 1, f"{at}.bias_values", "a non-empty list of numbers", list(self.bias_values))
-        _check(self.steepness > 0, f"{at}.steepness", "a number > 0", self.steepness)
-        lo_hi = self.init_connections
-        _check(len(lo_hi) == 2 and 0 <= lo_hi[0] < lo_hi[1], f"{at}.init_connections",
-               "[low, high] with 0 <= low < high", list(lo_hi))
+        _check_kind(self, at)
+        _check(self.period >= 1, f"{at}.period", "an integer >= 1 (generations)", self.period)
+        if isinstance(self.family, str):
+            _check(self.family == "all", f"{at}.family", "'all' or a list of at least two goals", self.family)
+        else:
+            _check(len(self.family) >= 2, f"{at}.family", "'all' or a list of at least two goals",
+                   list(self.family))
+
+    def check_goals(self, at: str, task) -> None:
+        held = set(_goal_codes(task, self.holdout, f"{at}.holdout"))
+        if isinstance(self.family, str):
+            k = task.n_sub_goals
+            _check(k <= MAX_FAMILY_SUB_GOALS, f"{at}.family",
+                   f"a list of goals for task {task.name} ({k} sub-goals; 'all' needs at most "
+                   f"{MAX_FAMILY_SUB_GOALS})", self.family)
+            left = len(set(_tasks().family_codes(k).tolist()) - held)
+        else:
+            left = len(set(_goal_codes(task, self.family, f"{at}.family")) - held)
+        _check(left >= 2, f"{at}.holdout" if self.holdout else f"{at}.family",
+               f"at least two family goals left after the holdout (left: {left})",
+               list(self.holdout) if self.holdout else self.family)
+
+
+SCHEDULES = {"fixed": FixedScheduleConfig, "mvg": MvgScheduleConfig, "switch": SwitchScheduleConfig,
+             "rmvg": RmvgScheduleConfig}
+ScheduleConfig = Union[FixedScheduleConfig, MvgScheduleConfig, SwitchScheduleConfig, RmvgScheduleConfig]
+
+
+# --- mutation (chosen by the genome kind) ---------------------------------------------------
 
 
 @dataclass(frozen=True)
-class MutationConfig:
-    """Layered: weight_changes_per_genome: expected weight steps per child (p = this / n_edges
-    per edge); bias_rate: per-neuron bias resampling probability; add_connection /
-    remove_connection: per-child probabilities of one edge addition / removal.
-    Circuit: per_genome: Pm, the probability that a child gets one point mutation."""
+class LayeredMutationConfig:
+    """weight_changes_per_genome: expected weight steps per child (each edge steps with p = this
+    / n_edges); bias_rate: per-neuron probability of resampling the bias; add_connection /
+    remove_connection: per-child probabilities of one edge addition / one edge removal."""
 
     weight_changes_per_genome: float = 2.0
     bias_rate: float = 1.0 / 24.0
     add_connection: float = 0.2
     remove_connection: float = 0.2
+
+    def validate(self, at: str) -> None:
+        _check(self.weight_changes_per_genome >= 0, f"{at}.weight_changes_per_genome", "a number >= 0",
+               self.weight_changes_per_genome)
+        for name in ("bias_rate", "add_connection", "remove_connection"):
+            value = getattr(self, name)
+            _check(0 <= value <= 1, f"{at}.{name}", "a probability in [0, 1]", value)
+
+
+@dataclass(frozen=True)
+class PointMutationConfig:
+    """per_genome: Pm, the probability that a child gets one point mutation (a gate input or
+    function, or a connection slot or threshold, redrawn)."""
+
     per_genome: float = 0.7
 
     def validate(self, at: str) -> None:
         _check(0 <= self.per_genome <= 1, f"{at}.per_genome", "a probability in [0, 1]", self.per_genome)
-        _check(self.weight_changes_per_genome >= 0, f"{at}.weight_changes_per_genome", "a number >= 0",
-               self.weight_changes_per_genome)
-        for name in ("bias_rate", "add_connection", "remove_connection"):
-            v = getattr(self, name)
-            _check(0 <= v <= 1, f"{at}.{name}", "a probability in [0, 1]", v)
+
+
+MutationConfig = Union[LayeredMutationConfig, PointMutationConfig]
+
+
+# --- objectives (chosen by the selection kind) ----------------------------------------------
 
 
 @dataclass(frozen=True)
-class ObjectivesConfig:
-    """performance is always objective 0 (maximised, pressure 1). connection_cost: none (PA),
-    edges, length (squared length at fixed coordinates) or optimal_length (after optimal
-    placement of the hidden nodes; Clune's P&CC); minimised, used in a comparison with
-    probability cost_pressure. diversity: add the behavioural-diversity objective (maximised).
-    Elitist GA (a scalar fitness, maximised): maximise = task: fraction correct minus
-    size_penalty per active gate or neuron beyond free_gates; maximise = modularity: the Newman Q
-    of the network's undirected graph (Kashtan & Alon's runs that estimate Q_max)."""
+class ParetoObjectivesConfig:
+    """Objectives for NSGA-II. Performance is always objective 0 (maximised, pressure 1).
+    connection_cost: none (PA), edges, length (summed squared length at the fixed coordinates)
+    or optimal_length (after optimal placement of the hidden nodes; Clune's P&CC); minimised and
+    used in a comparison with probability cost_pressure. diversity: add the behavioural-diversity
+    objective (maximised)."""
 
     connection_cost: str = "optimal_length"
     cost_pressure: float = 0.25
     diversity: bool = True
-    size_penalty: float = 0.0
-    free_gates: int = 11
-    maximise: str = "task"
 
     def validate(self, at: str) -> None:
-        _check(self.maximise in ("task", "modularity"), f"{at}.maximise", "one of: task, modularity", self.maximise)
-        _check(self.size_penalty >= 0, f"{at}.size_penalty", "a number >= 0", self.size_penalty)
-        _check(self.free_gates >= 0, f"{at}.free_gates", "an integer >= 0", self.free_gates)
         _check(self.connection_cost in COST_KINDS, f"{at}.connection_cost", f"one of: {', '.join(COST_KINDS)}",
                self.connection_cost)
         _check(0 < self.cost_pressure <= 1, f"{at}.cost_pressure", "a probability in (0, 1]", self.cost_pressure)
 
 
 @dataclass(frozen=True)
-class SelectionConfig:
-    """kind: nsga2 = (mu + lambda) NSGA-II with stochastic dominance (Clune 2013), or elitist =
-    Kashtan & Alon's GA: the `elite` best copied, the rest children of elite parents, crossed
-    with probability crossover_rate, then mutated."""
+class FitnessConfig:
+    """A scalar fitness for the elitist GA, maximised. maximise = task: fraction correct minus
+    size_penalty per active gate or neuron beyond free_gates; maximise = modularity: the Newman Q
+    of the network's undirected graph (Kashtan & Alon's runs that estimate Q_max)."""
+
+    maximise: str = "task"
+    size_penalty: float = 0.0
+    free_gates: int = 11
+
+    def validate(self, at: str) -> None:
+        _check(self.maximise in ("task", "modularity"), f"{at}.maximise", "one of: task, modularity", self.maximise)
+        _check(self.size_penalty >= 0, f"{at}.size_penalty", "a number >= 0 (fitness per gate)", self.size_penalty)
+        _check(self.free_gates >= 0, f"{at}.free_gates", "an integer >= 0", self.free_gates)
+
+
+ObjectivesConfig = Union[ParetoObjectivesConfig, FitnessConfig]
+
+
+# --- selection ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Nsga2Config:
+    """(mu + lambda) NSGA-II with stochastic dominance (Clune 2013); nothing to set."""
+
+    objectives_config: ClassVar[type] = ParetoObjectivesConfig
 
     kind: str = "nsga2"
+
+    def validate(self, at: str) -> None:
+        _check_kind(self, at)
+
+
+@dataclass(frozen=True)
+class ElitistSelectionConfig:
+    """Kashtan & Alon's GA: the `elite` best (at most run.population) are copied, the rest of
+    the population are children of elite parents, crossed with probability crossover_rate,
+    then mutated."""
+
+    objectives_config: ClassVar[type] = FitnessConfig
+
+    kind: str = "elitist"
     elite: int = 300
     crossover_rate: float = 0.5
 
     def validate(self, at: str) -> None:
-        _check(self.kind in ("nsga2", "elitist"), f"{at}.kind", "one of: nsga2, elitist", self.kind)
+        _check_kind(self, at)
         _check(self.elite >= 1, f"{at}.elite", "an integer >= 1", self.elite)
-        _check(0 <= self.crossover_rate <= 1, f"{at}.crossover_rate", "a probability in [0, 1]", self.crossover_rate)
+        _check(0 <= self.crossover_rate <= 1, f"{at}.crossover_rate", "a probability in [0, 1]",
+               self.crossover_rate)
+
+
+SELECTIONS = {"nsga2": Nsga2Config, "elitist": ElitistSelectionConfig}
+SelectionConfig = Union[Nsga2Config, ElitistSelectionConfig]
+
+
+# --- genome ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LayeredGenomeConfig:
+    """Clune 2013 networks: tanh(steepness * (w.x + b)) neurons between neighbouring layers.
+
+    layers: nodes per layer, inputs first (inputs = the task's, one output). x, y: node
+    coordinates, one per node in layer order (length units of the connection cost); () = the
+    default (see `coordinates`). weight_set: lab = (-2, -1, 1, 2) as in the paper and later lab
+    code; retina_cpp_2013 = (2, -1, 1, 2), the literal array of the Clune-era retina.cpp (an
+    ablation). bias_values: the bias set. steepness: lambda. init_connections: [low, high) edge
+    additions at birth.
+    """
+
+    selection: ClassVar[str] = "nsga2"
+    mutation_config: ClassVar[type] = LayeredMutationConfig
+
+    kind: str = "layered"
+    layers: tuple[int, ...] = CLUNE_LAYERS
+    x: tuple[float, ...] = ()
+    y: tuple[float, ...] = ()
+    weight_set: str = "lab"
+    bias_values: tuple[float, ...] = (-2.0, -1.0, 0.0, 1.0, 2.0)
+    steepness: float = 20.0
+    init_connections: tuple[int, ...] = (0, 120)
+
+    def coordinates(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """(x, y) of every node: the given ones; else Clune's for layers (8, 8, 4, 2, 1); else
+        layer l is the row y = l with its nodes at unit spacing, centred on x = 0."""
+        if self.x or self.y:
+            return tuple(float(v) for v in self.x), tuple(float(v) for v in self.y)
+        if tuple(self.layers) == CLUNE_LAYERS:
+            return CLUNE_X, CLUNE_Y
+        xs, ys = [], []
+        for row, n in enumerate(self.layers):
+            xs += [i - (n - 1) / 2 for i in range(n)]
+            ys += [float(row)] * n
+        return tuple(xs), tuple(ys)
+
+    def validate(self, at: str) -> None:
+        _check_kind(self, at)
+        _check_layers(self.layers, at)
+        if self.x or self.y:
+            n = sum(self.layers)
+            _check(len(self.x) == n, f"{at}.x", f"{n} coordinates (one per node) or none", len(self.x))
+            _check(len(self.y) == n, f"{at}.y", f"{n} coordinates (one per node) or none", len(self.y))
+        _check(self.weight_set in WEIGHT_SETS, f"{at}.weight_set", f"one of: {', '.join(WEIGHT_SETS)}",
+               self.weight_set)
+        _check(len(self.bias_values) >= 1, f"{at}.bias_values", "a non-empty list of numbers", list(self.bias_values))
+        _check(self.steepness > 0, f"{at}.steepness", "a number > 0", self.steepness)
+        lo_hi = self.init_connections
+        _check(len(lo_hi) == 2 and 0 <= lo_hi[0] < lo_hi[1], f"{at}.init_connections",
+               "[low, high] with 0 <= low < high", list(lo_hi))
+
+    def check_task(self, at: str, task) -> None:
+        _check_layers_fit_task(self.layers, at, task)
+
+
+@dataclass(frozen=True)
+class CircuitGenomeConfig:
+    """Kashtan & Alon's NAND circuits: max_gates gates per genome, each reading two earlier
+    nodes (inputs or gates); the last gate is the output. Tasks of 2..5 inputs."""
+
+    selection: ClassVar[str] = "elitist"
+    mutation_config: ClassVar[type] = PointMutationConfig
+
+    kind: str = "circuit"
+    max_gates: int = 14
+
+    def validate(self, at: str) -> None:
+        _check_kind(self, at)
+        _check(self.max_gates >= 2, f"{at}.max_gates", "an integer >= 2", self.max_gates)
+
+    def check_task(self, at: str, task) -> None:
+        _check(2 <= task.n_inputs <= 5, f"{at}.kind",
+               f"a genome that fits task {task.name} ({task.n_inputs} inputs; circuit genomes take 2..5)",
+               self.kind)
+
+
+@dataclass(frozen=True)
+class ThresholdGenomeConfig:
+    """Kashtan & Alon's retina nets: threshold neurons in layers (inputs first), +-1 connections
+    between neighbouring layers, at most fan_in[l] of them into each neuron of neuron layer l,
+    integer thresholds in [thresholds[0], thresholds[1]]."""
+
+    selection: ClassVar[str] = "elitist"
+    mutation_config: ClassVar[type] = PointMutationConfig
+
+    kind: str = "threshold"
+    layers: tuple[int, ...] = CLUNE_LAYERS
+    fan_in: tuple[int, ...] = (3, 3, 3, 2)
+    thresholds: tuple[int, ...] = (-3, 3)
+
+    def validate(self, at: str) -> None:
+        _check_kind(self, at)
+        _check_layers(self.layers, at)
+        _check(len(self.fan_in) == len(self.layers) - 1 and all(k >= 1 for k in self.fan_in),
+               f"{at}.fan_in", f"{len(self.layers) - 1} positive integers (one per neuron layer)", list(self.fan_in))
+        _check(len(self.thresholds) == 2 and self.thresholds[0] <= self.thresholds[1], f"{at}.thresholds",
+               "[low, high], integers with low <= high", list(self.thresholds))
+
+    def check_task(self, at: str, task) -> None:
+        _check_layers_fit_task(self.layers, at, task)
+
+
+GENOMES = {"layered": LayeredGenomeConfig, "circuit": CircuitGenomeConfig, "threshold": ThresholdGenomeConfig}
+GenomeConfig = Union[LayeredGenomeConfig, CircuitGenomeConfig, ThresholdGenomeConfig]
+
+
+# --- run and experiment ---------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class RunConfig:
-    """population: parents (and children) per generation; generations: steps after the initial
-    population; seeds: independent runs batched in one compiled call; seed: base random seed;
-    log_every: generations between metric rows and champion snapshots; checkpoint_every:
-    generations between checkpoints (a multiple of log_every)."""
+    """population: parents (and children) per generation, even. generations: steps after the
+    initial population (host-only). seeds: independent runs (host-only). seed: base random seed
+    (host-only). log_every: generations between metric rows and champion snapshots.
+    checkpoint_every: generations between checkpoints, a multiple of log_every (host-only).
+    kernels: auto = the engine's specialised kernels where the backend has them; plain = plain
+    jax.numpy only (the reference they are checked against)."""
 
     population: int = 1000
-    generations: int = 25000
-    seeds: int = 1
-    seed: int = 0
+    generations: int = host_only(25000)
+    seeds: int = host_only(1)
+    seed: int = host_only(0)
     log_every: int = 100
-    checkpoint_every: int = 1000
+    checkpoint_every: int = host_only(1000)
+    kernels: str = "auto"
 
     def validate(self, at: str) -> None:
         _check(self.population >= 4 and self.population % 2 == 0, f"{at}.population",
@@ -209,105 +482,204 @@ class RunConfig:
         _check(self.seed >= 0, f"{at}.seed", "an integer >= 0", self.seed)
         _check(self.log_every >= 1, f"{at}.log_every", "an integer >= 1", self.log_every)
         _check(self.checkpoint_every >= self.log_every and self.checkpoint_every % self.log_every == 0,
-               f"{at}.checkpoint_every", f"a multiple of log_every ({self.log_every})", self.checkpoint_every)
-        _check(self.generations % self.log_every == 0, f"{at}.generations",
-               f"a multiple of log_every ({self.log_every})", self.generations)
+               f"{at}.checkpoint_every", f"a positive multiple of log_every ({self.log_every})",
+               self.checkpoint_every)
+        _check(self.kernels in KERNELS, f"{at}.kernels", f"one of: {', '.join(KERNELS)}", self.kernels)
 
 
 @dataclass(frozen=True)
 class ExperimentConfig:
-    name: str = "experiment"
-    description: str = ""
+    """name: the run's name (host-only; default run directory runs/NAME). description: one line
+    for people (host-only). The sections: see their classes."""
+
+    name: str = host_only("experiment")
+    description: str = host_only("")
     task: TaskConfig = field(default_factory=TaskConfig)
-    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
-    genome: GenomeConfig = field(default_factory=GenomeConfig)
-    mutation: MutationConfig = field(default_factory=MutationConfig)
-    objectives: ObjectivesConfig = field(default_factory=ObjectivesConfig)
-    selection: SelectionConfig = field(default_factory=SelectionConfig)
+    schedule: ScheduleConfig = field(default_factory=FixedScheduleConfig)
+    genome: GenomeConfig = field(default_factory=LayeredGenomeConfig)
+    mutation: MutationConfig = field(default_factory=LayeredMutationConfig)
+    objectives: ObjectivesConfig = field(default_factory=ParetoObjectivesConfig)
+    selection: SelectionConfig = field(default_factory=Nsga2Config)
     run: RunConfig = field(default_factory=RunConfig)
 
     def compiled_key(self) -> "ExperimentConfig":
-        """This config with what compiled code never reads reset to the defaults: name,
-        description, and of ``run`` everything but population and log_every. Experiments of
-        configs with equal keys share their compiled programs (a longer run, other seeds or
-        another base seed in the same process do not compile again)."""
-        run = RunConfig(population=self.run.population, log_every=self.run.log_every)
-        return dataclasses.replace(self, name=ExperimentConfig.name,
-                                   description=ExperimentConfig.description, run=run)
+        """This config with every host-only field, in every section, reset to its default.
+        Experiments of configs with equal keys share their compiled programs (a longer run,
+        other seeds or another base seed in the same process do not compile again)."""
+        return _reset_host_only(self)
 
     def validate(self) -> "ExperimentConfig":
+        """Check every section, then how they fit together; returns self."""
         _check(isinstance(self.name, str) and self.name != "", "name", "a non-empty string", self.name)
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if dataclasses.is_dataclass(value):
+            if dataclasses.is_dataclass(value) and hasattr(value, "validate"):
                 value.validate(f.name)
-        pairs = COMPATIBLE[self.task.name]
-        allowed = " or ".join(f"{g} (with selection {s})" for g, s in pairs.items())
-        _check(self.genome.kind in pairs, "genome.kind", f"{allowed} for task {self.task.name}", self.genome.kind)
-        selection = pairs[self.genome.kind]
-        _check(self.selection.kind == selection, "selection.kind",
-               f"{selection} for genome {self.genome.kind}", self.selection.kind)
-        if selection == "elitist":
+        _check_selection_fits(self.genome, self.selection)
+        _check(isinstance(self.mutation, self.genome.mutation_config), "mutation",
+               f"{self.genome.mutation_config.__name__} for genome kind {self.genome.kind}",
+               type(self.mutation).__name__)
+        _check(isinstance(self.objectives, self.selection.objectives_config), "objectives",
+               f"{self.selection.objectives_config.__name__} for selection kind {self.selection.kind}",
+               type(self.objectives).__name__)
+        task = self.task.resolve("task")
+        self.genome.check_task("genome", task)
+        self.schedule.check_goals("schedule", task)
+        if isinstance(self.selection, ElitistSelectionConfig):
             _check(self.selection.elite <= self.run.population, "selection.elite",
                    f"at most run.population ({self.run.population})", self.selection.elite)
         else:
             _check(self.task.patterns == 0, "task.patterns", "0 (all patterns) under NSGA-II", self.task.patterns)
-            _check(self.objectives.maximise == "task", "objectives.maximise", "task under NSGA-II",
-                   self.objectives.maximise)
         return self
 
 
-# Per task, the genome kinds it runs with and the selection each one uses.
-COMPATIBLE = {"retina": {"layered": "nsga2", "threshold": "elitist"}, "circuits": {"circuit": "elitist"}}
+def _check_selection_fits(genome: Any, selection: Any) -> None:
+    _check(selection.kind == genome.selection, "selection.kind",
+           f"{genome.selection} (the selection genome kind {genome.kind} runs with)", selection.kind)
 
 
-def _coerce(value: Any, annotation: Any, key: str) -> Any:
+def _reset_host_only(obj: Any) -> Any:
+    changes = {}
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if f.metadata.get("host_only"):
+            changes[f.name] = f.default
+        elif dataclasses.is_dataclass(value):
+            changes[f.name] = _reset_host_only(value)
+    return dataclasses.replace(obj, **changes)
+
+
+# --- reading mappings -----------------------------------------------------------------------
+
+_MISMATCH = object()
+_NOUNS = {bool: ("true or false", "booleans"), int: ("an integer", "integers"),
+          float: ("a finite number", "numbers"), str: ("a string", "strings")}
+
+
+def _is_union(hint: Any) -> bool:
+    return typing.get_origin(hint) in (Union, types.UnionType)
+
+
+def _describe(hint: Any, plural: bool = False) -> str:
+    if _is_union(hint):
+        return " or ".join(_describe(alt, plural) for alt in typing.get_args(hint))
+    if typing.get_origin(hint) is tuple:
+        return f"a list of {_describe(typing.get_args(hint)[0], plural=True)}"
+    return _NOUNS[hint][plural]
+
+
+def _convert(value: Any, hint: Any) -> Any:
+    """``value`` as type ``hint`` (lists become tuples, ints floats), or _MISMATCH."""
+    if hint is bool:
+        return value if isinstance(value, bool) else _MISMATCH
+    if hint is int:
+        return value if isinstance(value, int) and not isinstance(value, bool) else _MISMATCH
+    if hint is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        return float(value) if ok else _MISMATCH
+    if hint is str:
+        return value if isinstance(value, str) else _MISMATCH
+    if typing.get_origin(hint) is tuple:
+        if not isinstance(value, (list, tuple)):
+            return _MISMATCH
+        items = tuple(_convert(v, typing.get_args(hint)[0]) for v in value)
+        return _MISMATCH if any(item is _MISMATCH for item in items) else items
+    if _is_union(hint):
+        for alt in typing.get_args(hint):
+            converted = _convert(value, alt)
+            if converted is not _MISMATCH:
+                return converted
+        return _MISMATCH
+    raise TypeError(f"unsupported annotation {hint!r}")
+
+
+def _coerce(value: Any, hint: Any, key: str) -> Any:
     """Turn a YAML value into the annotated type, or raise ConfigError naming the key."""
-    if annotation in ("int", int):
-        _check(isinstance(value, int) and not isinstance(value, bool), key, "an integer", value)
-        return value
-    if annotation in ("float", float):
-        _check(isinstance(value, (int, float)) and not isinstance(value, bool), key, "a number", value)
-        return float(value)
-    if annotation in ("bool", bool):
-        _check(isinstance(value, bool), key, "true or false", value)
-        return value
-    if annotation in ("str", str):
-        _check(isinstance(value, str), key, "a string", value)
-        return value
-    if annotation in ("tuple", tuple):
-        _check(isinstance(value, (list, tuple)), key, "a list", value)
-        for v in value:
-            _check(isinstance(v, (int, float, str)) and not isinstance(v, bool), key, "a list of numbers or names", value)
-        return tuple(value)
-    raise TypeError(f"unsupported annotation {annotation!r} for {key}")
+    converted = _convert(value, hint)
+    _check(converted is not _MISMATCH, key, _describe(hint), value)
+    return converted
 
 
-def _from_mapping(cls, data: Any, at: str):
-    """Build dataclass ``cls`` from a mapping, checking every key."""
-    where = at or "the config file"
-    _check(isinstance(data, dict), where, "a mapping of keys to values", type(data).__name__)
+def _from_mapping(cls, data: Any, at: str, *, chosen_by: str = ""):
+    """Build section dataclass ``cls`` from a mapping, checking every key.
+
+    chosen_by: how a union member was chosen ("kind layered"), for the unknown-key message."""
+    _check(isinstance(data, dict), at, "a mapping of keys to values", data)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     hints = typing.get_type_hints(cls)
     kwargs = {}
     for key, value in data.items():
-        dotted = f"{at}.{key}" if at else str(key)
+        dotted = f"{at}.{key}"
         if key not in fields:
-            raise ConfigError(f"config key '{dotted}': unknown key; allowed: {', '.join(fields)}")
-        hint = hints[key]
-        if dataclasses.is_dataclass(hint):
-            kwargs[key] = _from_mapping(hint, value, dotted)
-        else:
-            kwargs[key] = _coerce(value, fields[key].type, dotted)
+            where = f" for {chosen_by}" if chosen_by else ""
+            raise ConfigError(f"config key '{dotted}': unknown key{where}; allowed: {', '.join(fields)}")
+        kwargs[key] = _coerce(value, hints[key], dotted)
     return cls(**kwargs)
+
+
+def _union_from_mapping(registry: dict, data: Any, at: str, default_kind: str):
+    """Build the member of ``registry`` named by the section's ``kind`` key (default_kind if absent)."""
+    _check(isinstance(data, dict), at, "a mapping of keys to values", data)
+    kind = data.get("kind", default_kind)
+    _check(isinstance(kind, str) and kind in registry, f"{at}.kind", f"one of: {', '.join(registry)}", kind)
+    return _from_mapping(registry[kind], data, at, chosen_by=f"kind {kind}")
+
+
+def _default_kind(section: str) -> str:
+    return ExperimentConfig.__dataclass_fields__[section].default_factory().kind
+
+
+def _experiment_from_mapping(data: dict) -> ExperimentConfig:
+    """Read every section, choosing the class of each union section by the kinds read before it."""
+    sections = [f.name for f in dataclasses.fields(ExperimentConfig)]
+    for key in data:
+        if key not in sections:
+            raise ConfigError(f"config key '{key}': unknown key; allowed: {', '.join(sections)}")
+    genome = _union_from_mapping(GENOMES, data.get("genome", {}), "genome", _default_kind("genome"))
+    selection = _union_from_mapping(SELECTIONS, data.get("selection", {}), "selection", genome.selection)
+    # Before reading objectives: their class follows the selection kind, and a mismatch named
+    # here is clearer than the unknown objectives keys it would otherwise cause.
+    _check_selection_fits(genome, selection)
+    kwargs = {
+        "task": _from_mapping(TaskConfig, data.get("task", {}), "task"),
+        "schedule": _union_from_mapping(SCHEDULES, data.get("schedule", {}), "schedule", _default_kind("schedule")),
+        "genome": genome,
+        "mutation": _from_mapping(genome.mutation_config, data.get("mutation", {}), "mutation",
+                                  chosen_by=f"genome kind {genome.kind}"),
+        "objectives": _from_mapping(selection.objectives_config, data.get("objectives", {}), "objectives",
+                                    chosen_by=f"selection kind {selection.kind}"),
+        "selection": selection,
+        "run": _from_mapping(RunConfig, data.get("run", {}), "run"),
+    }
+    for key in ("name", "description"):
+        if key in data:
+            kwargs[key] = _coerce(data[key], str, key)
+    return ExperimentConfig(**kwargs)
+
+
+def _plain(value: Any) -> Any:
+    """A deep copy with tuples as lists, so overrides never write into the caller's mapping."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _check_top(data: Any, where: str) -> None:
+    if not isinstance(data, dict):
+        got = "nothing" if data is None else f"{type(data).__name__} {_one_line(repr(data))[:60]}"
+        raise ConfigError(f"{where}: expected a mapping of sections ({', '.join(ExperimentConfig.__dataclass_fields__)}), "
+                          f"got {got}")
 
 
 def _set_dotted(data: dict, dotted: str, value: Any) -> None:
     parts = dotted.split(".")
     node = data
-    for part in parts[:-1]:
+    for depth, part in enumerate(parts[:-1]):
         child = node.setdefault(part, {})
-        _check(isinstance(child, dict), dotted, "a key inside a section", part)
+        section = ".".join(parts[:depth + 1])
+        _check(isinstance(child, dict), section, f"a mapping to set '{dotted}' in", child)
         node = child
     node[parts[-1]] = value
 
@@ -325,10 +697,11 @@ def parse_override(text: str) -> tuple[str, Any]:
 
 def config_from_dict(data: dict, overrides: dict[str, Any] | None = None) -> ExperimentConfig:
     """Validate a mapping (plus dotted overrides) into an ExperimentConfig."""
-    data = yaml.safe_load(yaml.safe_dump(data)) if data else {}
+    _check_top(data, "config")
+    data = _plain(data)
     for key, value in (overrides or {}).items():
         _set_dotted(data, key, value)
-    return _from_mapping(ExperimentConfig, data, "").validate()
+    return _experiment_from_mapping(data).validate()
 
 
 def load_config(path: str | Path, *, seeds: int | None = None, generations: int | None = None,
@@ -338,25 +711,24 @@ def load_config(path: str | Path, *, seeds: int | None = None, generations: int 
     if not path.is_file():
         raise ConfigError(f"config file '{path}': not found")
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file '{path}': not valid UTF-8 text") from None
+    except OSError as err:
+        raise ConfigError(_one_line(f"config file '{path}': cannot be read ({err.strerror or err})")) from None
     except yaml.YAMLError as err:
         line = getattr(getattr(err, "problem_mark", None), "line", None)
         raise ConfigError(f"config file '{path}': not valid YAML" + (f" (line {line + 1})" if line is not None else "")) from None
+    _check_top(data, f"config file '{path}'")
     merged = dict(overrides or {})
     shortcuts = {"run.seeds": seeds, "run.generations": generations, "run.population": population}
     merged.update({k: v for k, v in shortcuts.items() if v is not None})
-    return config_from_dict(data or {}, merged)
+    return config_from_dict(data, merged)
 
 
 def to_dict(config: ExperimentConfig) -> dict:
-    """Plain nested dict (lists instead of tuples), ready for YAML."""
-    def plain(v):
-        if isinstance(v, tuple):
-            return [plain(x) for x in v]
-        if isinstance(v, dict):
-            return {k: plain(x) for k, x in v.items()}
-        return v
-    return plain(dataclasses.asdict(config))
+    """Plain nested dict (lists instead of tuples), ready for YAML; union sections keep their kind."""
+    return _plain(dataclasses.asdict(config))
 
 
 def dump_config(config: ExperimentConfig) -> str:

@@ -3,6 +3,10 @@
 performance: MAXIMISE (fraction of patterns correct). connection costs: MINIMISE.
 behavioural diversity: MAXIMISE. The selection layer receives a matrix where every column is
 to be maximised, so costs enter it negated (see `engine`).
+
+The costs that take a spec contain no CPU steering (their pairwise sums and elementwise solves
+fix the rounding order, on any backend), so they are the same for either ``spec.kernels``;
+`diversity_maximise` takes ``kernels`` itself (see `evojax_mod.kernels`).
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import jax
 import jax.numpy as jnp
 
 from evojax_mod import xla_cpu
+from evojax_mod.kernels import is_fast
 from evojax_mod.genomes.layered import LayeredSpec, functional_blocks, layer_blocks
 
 COST_KINDS = ("none", "edges", "length", "optimal_length")
@@ -197,15 +202,19 @@ def connection_cost_population(kind: str):
     }[kind]
 
 
-def diversity_maximise(bits: jax.Array) -> jax.Array:
+def diversity_maximise(bits: jax.Array, kernels: str = "fast") -> jax.Array:
     """Mean Hamming distance of each behaviour vector to every vector of the population,
     as a fraction of the B bits, to MAXIMISE.
 
     bits: bool [N, B]; returns float32 [N]. O(N B): per bit, the distance sum of an individual
-    is the count of the other value in that column.
+    is the count of the other value in that column. Fast: the column counts are int16
+    `xla_cpu.halving_sum`s; plain: a jnp.sum.
     """
     n = bits.shape[0]
-    ones = xla_cpu.halving_sum(bits.astype(jnp.int16 if n < 2 ** 15 else jnp.int32), 0)
+    if is_fast(kernels):
+        ones = xla_cpu.halving_sum(bits.astype(jnp.int16 if n < 2 ** 15 else jnp.int32), 0)
+    else:
+        ones = jnp.sum(bits, axis=0, dtype=jnp.int32)
     per_bit = jnp.where(bits, n - ones, ones)
     # integer sums are exact (N * B < 2^31) and so independent of the summation order
     return jnp.sum(per_bit, axis=1).astype(jnp.float32) / (n * bits.shape[1])

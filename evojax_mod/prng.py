@@ -6,7 +6,9 @@ Why: on the CPU, JAX lowers threefry as a rolled 5-step while loop (to keep comp
 short). The loop cannot fuse with what consumes its bits and copies its state every step;
 for the ~155 000 words a Clune generation draws for mutation at population 1000 that was
 about 2.5 ms of a ~14 ms generation. Unrolled, the hash is one elementwise fusion. Because the
-bits are the same, a run's results do not depend on which of the two is used.
+bits are the same, a run's results do not depend on which of the two is used. Every draw
+takes ``kernels`` (see `evojax_mod.kernels`): "plain" delegates to jax.random, whose rolled
+loop is the better choice off the CPU.
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ import math
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from evojax_mod.kernels import is_fast
 
 _ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
 
@@ -52,33 +56,45 @@ def _counters(shape: tuple[int, ...]) -> tuple[jax.Array, jax.Array]:
     return jnp.zeros(shape, jnp.uint32), low
 
 
-def bits(key: jax.Array, shape: tuple[int, ...]) -> jax.Array:
+def bits(key: jax.Array, shape: tuple[int, ...], *, kernels: str = "fast") -> jax.Array:
     """Uniform random uint32 words of the given shape; equals jax.random.bits(key, shape)."""
     shape = tuple(int(s) for s in shape)
+    if not is_fast(kernels):
+        return jax.random.bits(key, shape, jnp.uint32)
     b1, b2 = threefry2x32(*_key_words(key), *_counters(shape))
     return b1 ^ b2
 
 
-def split(key: jax.Array, num: int = 2) -> jax.Array:
-    """``num`` new raw keys, uint32 [num, 2]; equals jax.random.split(key, num) for raw keys."""
+def split(key: jax.Array, num: int = 2, *, kernels: str = "fast") -> jax.Array:
+    """``num`` new raw keys, uint32 [num, 2]; equals jax.random.split(key, num) for raw keys
+    (and its key data for typed ones)."""
+    if not is_fast(kernels):
+        keys = jax.random.split(key, num)
+        return jax.random.key_data(keys) if jnp.issubdtype(keys.dtype, jax.dtypes.prng_key) else keys
     b1, b2 = threefry2x32(*_key_words(key), *_counters((int(num),)))
     return jnp.stack([b1, b2], axis=1)
 
 
-def uniform(key: jax.Array, shape: tuple[int, ...]) -> jax.Array:
+def uniform(key: jax.Array, shape: tuple[int, ...], *, kernels: str = "fast") -> jax.Array:
     """float32 uniform on [0, 1) from the top 23 bits of each word; equals
     jax.random.uniform(key, shape)."""
+    if not is_fast(kernels):
+        return jax.random.uniform(key, shape)
     mantissa = (bits(key, shape) >> np.uint32(9)) | np.uint32(0x3F800000)
     return jax.lax.bitcast_convert_type(mantissa, jnp.float32) - jnp.float32(1.0)
 
 
-def exponential(key: jax.Array, shape: tuple[int, ...]) -> jax.Array:
+def exponential(key: jax.Array, shape: tuple[int, ...], *, kernels: str = "fast") -> jax.Array:
     """float32 Exp(1) samples; equals jax.random.exponential(key, shape)."""
+    if not is_fast(kernels):
+        return jax.random.exponential(key, shape)
     return -jnp.log1p(-uniform(key, shape))
 
 
-def bernoulli(key: jax.Array, p: float, shape: tuple[int, ...]) -> jax.Array:
+def bernoulli(key: jax.Array, p: float, shape: tuple[int, ...], *, kernels: str = "fast") -> jax.Array:
     """bool samples, True with probability p; equals jax.random.bernoulli(key, p, shape)."""
+    if not is_fast(kernels):
+        return jax.random.bernoulli(key, p, shape)
     return uniform(key, shape) < jnp.float32(p)
 
 
@@ -103,10 +119,12 @@ def _stable_order(words: jax.Array) -> jax.Array:
     return jnp.take(by_low, by_high, mode="clip").astype(jnp.int32)
 
 
-def permutation(key: jax.Array, n: int) -> jax.Array:
+def permutation(key: jax.Array, n: int, *, kernels: str = "fast") -> jax.Array:
     """A uniformly random permutation of range(n), int32 [n]; equals
     jax.random.permutation(key, n): ceil(3 ln n / ln(2^32 - 1)) rounds of stably sorting by
     fresh random words (one round up to n = 1625)."""
+    if not is_fast(kernels):
+        return jax.random.permutation(key, n)
     x = jnp.arange(n)
     rounds = int(np.ceil(3 * np.log(max(1, n)) / np.log(np.iinfo(np.uint32).max)))
     for _ in range(rounds):

@@ -60,24 +60,24 @@ def read_config(run_dir: Path) -> ExperimentConfig:
     return config_from_dict(yaml.safe_load((Path(run_dir) / CONFIG).read_text()))
 
 
-def metrics_csv(rows: np.ndarray, generations: np.ndarray, names: tuple[str, ...]) -> bytes:
-    """rows: float [S, T, K]; generations: int [T]. One CSV line per (seed, generation)."""
+def metrics_csv(rows: np.ndarray, generations: np.ndarray, specs) -> bytes:
+    """rows: float [S, T, K]; generations: int [T]; specs: the K metric specs
+    (`experiments.base.MetricSpec`: name, integer). One CSV line per (seed, generation)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(("seed", "generation") + names)
-    integer = {"goal", "n_perfect", "champion_modules", "champion_edges", "champion_functional_edges",
-               "first_perfect_generation", "champion_gates",
-               "champion_neurons"}
+    writer.writerow(("seed", "generation") + tuple(m.name for m in specs))
+    integer = [m.integer for m in specs]
     for s in range(rows.shape[0]):
         for t, g in enumerate(generations):
-            values = [int(v) if n in integer else float(f"{v:.6g}") for n, v in zip(names, rows[s, t])]
+            values = [int(v) if whole else float(f"{v:.6g}") for whole, v in zip(integer, rows[s, t])]
             writer.writerow([s, int(g)] + values)
     return out.getvalue().encode()
 
 
-def write_records(run_dir: Path, rows, generations, names, champions, coords) -> None:
-    """Metrics table and champions file from everything logged so far."""
-    write_atomic(run_dir / METRICS, metrics_csv(rows, generations, names))
+def write_records(run_dir: Path, rows, generations, specs, champions, coords) -> None:
+    """Metrics table and champions file from everything logged so far (specs: the metric
+    specs of the experiment, in column order)."""
+    write_atomic(run_dir / METRICS, metrics_csv(rows, generations, specs))
     arrays = {f"champion_{k}": v for k, v in champions.items()}
     arrays.update(generation=np.asarray(generations), node_x=coords[0], node_y=coords[1])
     write_atomic(run_dir / CHAMPIONS, _npz_bytes(arrays))

@@ -16,7 +16,8 @@ import numpy as np
 from jax.experimental import multihost_utils
 from tqdm import tqdm
 
-from evojax_mod import engine, records
+from evojax_mod import loop, records
+from evojax_mod.experiments.registry import experiment_for
 from evojax_mod.config import ExperimentConfig, dump_config
 
 
@@ -27,15 +28,15 @@ class RunError(RuntimeError):
 @dataclass
 class RunResult:
     """What a run produced. rows: float [S, T, K] metrics (names in `names`) at `generations`;
-    champions: genome arrays [S, T, ...]; state: the final seed-batched EvolutionState."""
+    champions: genome arrays [S, T, ...]; state: the experiment's final seed-batched state."""
 
     config: ExperimentConfig
     run_dir: Path | None
-    state: engine.EvolutionState
+    state: object
     rows: np.ndarray
     generations: np.ndarray
     champions: dict
-    names: tuple = engine.METRIC_NAMES
+    names: tuple = ()
     compile_seconds: float = 0.0
     run_seconds: float = 0.0
 
@@ -127,35 +128,35 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
     resume: continue from RUN/checkpoint.npz; the final state equals an uninterrupted run's.
     stop_after: return after this many generations in this call (the run can be resumed).
     seed_batch: seeds each device vmaps at once, one batch after another (default
-    `engine.default_seed_batch`); the results are the same bits whatever it is.
+    `loop.default_seed_batch`); the results are the same bits whatever it is.
     In a multi-process group every process calls this with the same arguments and gets the
     whole result (state as numpy arrays); ``result.run_dir`` is None except on process 0.
     """
-    exp = engine.experiment_for(config)
+    exp = experiment_for(config)
     rc = config.run
     if jax.process_count() > 1:
         check_seeds_split(rc.seeds, jax.device_count())
     run_dir = Path(out) if out is not None else None
     writer = run_dir is not None and jax.process_index() == 0
-    if stop_after is not None and (stop_after < 1 or stop_after % rc.log_every):
-        raise RunError(f"stop_after: expected a positive multiple of run.log_every ({rc.log_every}), got {stop_after}")
+    if stop_after is not None and stop_after < 1:
+        raise RunError(f"stop_after: expected a positive number of generations, got {stop_after}")
     if seed_batch is not None and seed_batch < 1:
         raise RunError(f"seed_batch: expected a positive number of seeds, got {seed_batch}")
-    seed_batch = seed_batch or engine.default_seed_batch(rc.seeds)
+    seed_batch = seed_batch or loop.default_seed_batch(rc.seeds)
     if run_dir is not None:
         _prepare_shared(run_dir, config, resume)
     t0 = time.perf_counter()
-    keys = engine.seed_keys(config)
+    keys = loop.seed_keys(rc.seed, rc.seeds)
     if resume:
-        template = jax.eval_shape(lambda k: engine.batched_init(exp, k)[0], keys)
+        template = jax.eval_shape(lambda k: loop.batched_init(exp, k)[0], keys)
         state, rows, generations, champions = records.read_checkpoint(run_dir, template)
         state = jax.tree.map(jax.numpy.asarray, state)
     else:
-        state, rows0, champs0 = engine.batched_init(exp, keys)
+        state, rows0, champs0 = loop.batched_init(exp, keys)
         rows = np.asarray(rows0)[:, None, :]
         generations = np.array([0])
         champions = {k: v[:, None] for k, v in champions_dict(champs0).items()}
-    state = engine.shard_seeds(state, rc.seeds)
+    state = loop.shard_seeds(state, rc.seeds)
     start = int(generations[-1])
     compile_seconds, run_seconds = 0.0, 0.0
     jax.block_until_ready(state)
@@ -164,40 +165,38 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
     bar = tqdm(total=rc.generations, initial=start, disable=not (progress and jax.process_index() == 0), unit="gen",
                file=sys.stderr, dynamic_ncols=True)
     names = exp.metric_names
-    q_col, perf_col = names.index("champion_q"), names.index("best_performance")
+    shown = [(m.name, names.index(m.name)) for m in exp.metric_specs if m.progress]
     compiled: dict = {}
     g = start
-    while g < end:
-        n_gen = min(rc.checkpoint_every - g % rc.checkpoint_every, end - g)
-        n_logs = n_gen // rc.log_every
+    for n_logs, block in loop.chunk_plan(start, end, rc.log_every, rc.checkpoint_every):
+        n_gen = n_logs * block
         t = time.perf_counter()
-        if n_logs not in compiled:
-            lowered = engine.batched_chunk.lower(exp, state, n_logs, seed_batch)
-            compiled[n_logs] = lowered.compile()
+        if (n_logs, block) not in compiled:
+            lowered = loop.batched_chunk.lower(exp, state, n_logs, block, seed_batch)
+            compiled[n_logs, block] = lowered.compile()
             compile_seconds += time.perf_counter() - t
             t = time.perf_counter()
-        state, new_rows, new_champs = compiled[n_logs](state)
+        state, new_rows, new_champs = compiled[n_logs, block](state)
         jax.block_until_ready(state)
         run_seconds += time.perf_counter() - t
         g += n_gen
         snapshot, new_rows, new_champs = _everywhere((state, new_rows, new_champs))
         rows = np.concatenate([rows, np.asarray(new_rows)], axis=1)
-        generations = np.concatenate([generations, g - n_gen + rc.log_every * np.arange(1, n_logs + 1)])
+        generations = np.concatenate([generations, g - n_gen + block * np.arange(1, n_logs + 1)])
         champions = _concat(champions, champions_dict(new_champs))
         if writer:
             records.write_checkpoint(run_dir, snapshot, rows, generations, champions)
-            records.write_records(run_dir, rows, generations, names, champions, exp.node_coordinates())
+            records.write_records(run_dir, rows, generations, exp.metric_specs, champions, exp.node_coordinates())
         bar.update(n_gen)
         bar.set_postfix(gens_per_s=f"{n_gen / max(time.perf_counter() - t, 1e-9):.1f}",
-                        best=f"{np.median(rows[:, -1, perf_col]):.3f}",
-                        Q=f"{np.median(rows[:, -1, q_col]):.3f}")
+                        **{name: f"{np.median(rows[:, -1, i]):.3f}" for name, i in shown})
     bar.close()
     result = RunResult(config, run_dir if writer else None, _everywhere(state), rows, generations, champions,
                        names=names, compile_seconds=compile_seconds + init_seconds, run_seconds=run_seconds)
     if writer:
         if g == start:
             records.write_checkpoint(run_dir, result.state, rows, generations, champions)
-            records.write_records(run_dir, rows, generations, names, champions, exp.node_coordinates())
+            records.write_records(run_dir, rows, generations, exp.metric_specs, champions, exp.node_coordinates())
         records.write_summary(run_dir, run_summary(result))
     return result
 

@@ -1,5 +1,9 @@
 """Small array helpers that steer XLA's CPU compiler: where a value is written out, and how an
-integer sum over a long axis is done. Each returns exactly what its plain form would."""
+integer sum over a long axis is done. Each returns exactly what its plain form would.
+
+Only the "fast" kernels use them (see `evojax_mod.kernels`); the "plain" ones write the plain
+form (a gather, nothing, a jnp.sum) at each call site, since steering XLA's CPU compiler can
+only cost time on an accelerator."""
 from __future__ import annotations
 
 import jax

@@ -15,7 +15,8 @@ from benchmarks import peak, scaling, suite
 from evojax_mod import bench, cli
 from evojax_mod.genomes import layered
 from evojax_mod.selection import nsga2
-from evojax_mod.tasks import COMBINERS, combine, retina_task
+from evojax_mod.tasks import COMBINERS, retina_task
+from evojax_mod.tasks import target as task_target
 
 SPEC = layered.LayeredSpec()
 
@@ -35,7 +36,7 @@ def test_baseline_runs():
 def test_baseline_evaluation_matches_jax():
     genomes, objectives = baselines.pcc_population(20, jax.random.PRNGKey(3))   # jitted JAX objectives
     task = retina_task()
-    target = combine(COMBINERS["and"], jnp.asarray(task.left), jnp.asarray(task.right))
+    target = task_target(task, COMBINERS["and"])
     np.testing.assert_array_equal(np.asarray(target), d.TARGET_AND)
     perf_jax, cost_jax, div_jax = np.asarray(objectives).T
     cost_jax = -cost_jax

@@ -1,3 +1,5 @@
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -5,6 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from evojax_mod import objectives as obj
+from evojax_mod.objectives import COST_KINDS
 from evojax_mod import xla_cpu
 from evojax_mod.genomes import layered
 from tests.genomes.test_layered import SPEC, one, random_genomes
@@ -84,11 +87,32 @@ def test_costs_are_minimised_quantities_that_grow_with_wiring():
     assert np.corrcoef(edges, lengths)[0, 1] > 0.5
 
 
-def test_diversity_is_mean_hamming_distance():
+@pytest.mark.parametrize("kernels", ["fast", "plain"])
+def test_diversity_is_mean_hamming_distance(kernels):
     rng = np.random.default_rng(0)
     bits = rng.random((30, 256)) < 0.4
     brute = np.array([[np.mean(a != b) for b in bits] for a in bits]).mean(1)
-    np.testing.assert_allclose(np.asarray(obj.diversity_maximise(jnp.asarray(bits))), brute, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(obj.diversity_maximise(jnp.asarray(bits), kernels=kernels)), brute,
+                               rtol=1e-6)
+
+
+diversity = jax.jit(obj.diversity_maximise, static_argnames="kernels")
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (30, 256), (2000, 256), (1000, 7), (2 ** 15, 64)])
+def test_plain_diversity_has_the_same_bits(shape):
+    """Halvable and odd lengths, and the int32 fallback past 2^15 rows."""
+    bits = jnp.asarray(np.random.default_rng(shape[0]).random(shape) < 0.3)
+    np.testing.assert_array_equal(np.asarray(diversity(bits, kernels="fast")),
+                                  np.asarray(diversity(bits, kernels="plain")))
+
+
+def test_costs_of_a_plain_spec_have_the_same_bits():
+    pop = random_genomes(100, seed=12)
+    plain = dataclasses.replace(SPEC, kernels="plain")
+    for kind in COST_KINDS:
+        cost = jax.jit(obj.connection_cost_population(kind), static_argnums=1)
+        np.testing.assert_array_equal(np.asarray(cost(pop, SPEC)), np.asarray(cost(pop, plain)), err_msg=kind)
 
 
 @pytest.mark.parametrize("rows", [1, 17, 32, 2000, 2 ** 15])

@@ -22,12 +22,17 @@ def test_bits_equal_jax_random_bits(seed, shape):
     np.testing.assert_array_equal(np.asarray(ours_bits(key, shape)), np.asarray(jax_bits(key, shape)))
 
 
+@pytest.mark.parametrize("kernels", ["fast", "plain"])
 @settings(max_examples=25, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.sampled_from([1, 2, 3, 4, 17, 40]))
-def test_split_equals_jax_random_split(seed, num):
+@given(seed=st.integers(0, 2**32 - 1), num=st.sampled_from([1, 2, 3, 4, 17, 40]))
+def test_split_equals_jax_random_split(seed, num, kernels):
     key = jax.random.PRNGKey(seed)
-    np.testing.assert_array_equal(np.asarray(jax.jit(prng.split, static_argnums=1)(key, num)),
+    split = jax.jit(prng.split, static_argnums=1, static_argnames="kernels")
+    np.testing.assert_array_equal(np.asarray(split(key, num, kernels=kernels)),
                                   np.asarray(jax.random.split(key, num)))
+    typed = split(jax.random.wrap_key_data(key), num, kernels=kernels)
+    assert typed.dtype == jnp.uint32  # raw keys back from a typed key too
+    np.testing.assert_array_equal(np.asarray(typed), np.asarray(jax.random.split(key, num)))
 
 
 def test_batched_and_typed_keys():
@@ -37,6 +42,32 @@ def test_batched_and_typed_keys():
     np.testing.assert_array_equal(np.asarray(ours), np.asarray(theirs))
     typed = jax.random.key(11)
     np.testing.assert_array_equal(np.asarray(prng.bits(typed, (4,))), np.asarray(jax.random.bits(typed, (4,), jnp.uint32)))
+
+
+DRAWS = {
+    "bits": lambda k, shape, kernels: prng.bits(k, shape, kernels=kernels),
+    "split": lambda k, shape, kernels: prng.split(k, shape[0], kernels=kernels),
+    "uniform": lambda k, shape, kernels: prng.uniform(k, shape, kernels=kernels),
+    "exponential": lambda k, shape, kernels: prng.exponential(k, shape, kernels=kernels),
+    "bernoulli": lambda k, shape, kernels: prng.bernoulli(k, 0.3, shape, kernels=kernels),
+    "permutation": lambda k, shape, kernels: prng.permutation(k, shape[0], kernels=kernels),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DRAWS))
+@pytest.mark.parametrize("n", [1, 1000, 2000])
+def test_plain_draws_have_the_same_bits_as_fast_ones(name, n):
+    """Jitted and vmapped over a batch of keys, as the engine draws them."""
+    keys = jax.random.split(jax.random.PRNGKey(n), 8)
+    draw = jax.jit(jax.vmap(DRAWS[name], in_axes=(0, None, None)), static_argnums=(1, 2))
+    fast, plain = draw(keys, (n,), "fast"), draw(keys, (n,), "plain")
+    assert fast.dtype == plain.dtype and fast.shape == plain.shape
+    np.testing.assert_array_equal(np.asarray(fast), np.asarray(plain))
+
+
+def test_an_unknown_kernels_value_is_refused():
+    with pytest.raises(ValueError, match="kernels"):
+        prng.bits(jax.random.PRNGKey(0), (3,), kernels="auto")
 
 
 DERIVED = {

@@ -24,12 +24,6 @@ import jax.numpy as jnp
 import numpy as np
 from flax import struct
 
-from evojax_mod.tasks.boolean import COMBINERS, combine
-
-GOAL_CODES: dict[str, int] = {
-    "G1": COMBINERS["and"],  # (x XOR y) AND (z XOR w)
-    "G2": COMBINERS["or"],   # (x XOR y) OR (z XOR w)
-}
 
 
 @dataclass(frozen=True)
@@ -220,44 +214,9 @@ def pack_bits(bits: jax.Array) -> jax.Array:
     return jnp.sum(jnp.where(bits, weights, jnp.uint32(0)), axis=-1, dtype=jnp.uint32)
 
 
-def sub_goal_tables(spec: CircuitSpec) -> tuple[np.uint32, np.uint32]:
-    """The two sub-goals x XOR y and z XOR w (inputs 0, 1 and 2, 3), uint32 each."""
-    if spec.n_inputs < 4:
-        raise ValueError(f"the XOR sub-goals need 4 inputs, spec has {spec.n_inputs}")
-    t = spec.input_tables
-    return t[0] ^ t[1], t[2] ^ t[3]
-
-
-def goal_table(code, spec: CircuitSpec) -> jax.Array:
-    """Truth table of combine(code, x XOR y, z XOR w), uint32 [].
-
-    code: 4-bit combiner code (tasks.boolean), may be traced: GOAL_CODES["G1"] (AND) or
-    GOAL_CODES["G2"] (OR) for Kashtan & Alon's goals.
-    """
-    xor_xy, xor_zw = sub_goal_tables(spec)
-    return pack_bits(combine(code, table_bits(xor_xy, spec), table_bits(xor_zw, spec)))
-
-
 def fraction_correct(output_table: jax.Array, goal_table: jax.Array,
                      spec: CircuitSpec) -> jax.Array:
     """Fraction of the 2^n_inputs patterns on which output and goal agree, float32 [...] in
     [0, 1], to be MAXIMISED. Tables broadcast (e.g. uint32 [S] against a scalar goal)."""
     agree = ~(output_table ^ goal_table) & jnp.uint32(spec.full_mask)
     return jax.lax.population_count(agree).astype(jnp.float32) / spec.n_patterns
-
-
-def computes_sub_goals(genome: CircuitGenome, spec: CircuitSpec) -> jax.Array:
-    """bool [2]: some active node computes x XOR y (resp. z XOR w) or its complement.
-
-    The motif test of Kashtan & Alon's modular solutions: a circuit with both is built from two
-    XOR modules feeding a combiner; a compact fixed-goal solution typically lacks them."""
-    tables = truth_tables(genome, spec)
-    active = active_nodes(genome, spec)
-    full = jnp.uint32(spec.full_mask)
-
-    def present(sub):
-        sub = jnp.uint32(sub)
-        return jnp.any(active & ((tables == sub) | (tables == (~sub & full))))
-
-    xor_xy, xor_zw = sub_goal_tables(spec)
-    return jnp.stack([present(xor_xy), present(xor_zw)])

@@ -19,13 +19,8 @@ import numpy as np
 from flax import struct
 
 from evojax_mod import prng, xla_cpu
-
-CLUNE_X = (-3.5, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5,
-           -3.5, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5,
-           -2.0, -1.0, 1.0, 2.0,
-           -1.0, 1.0,
-           0.0)
-CLUNE_Y = (0.0,) * 8 + (1.0,) * 8 + (2.0,) * 4 + (3.0,) * 2 + (4.0,)
+from evojax_mod.config import CLUNE_X, CLUNE_Y  # the paper's node coordinates, defined once
+from evojax_mod.kernels import KERNELS, is_fast
 
 
 @dataclass(frozen=True)
@@ -41,6 +36,8 @@ class LayeredSpec:
     weight_changes_per_genome: expected weight steps per child (p = this / n_edges per edge).
     bias_rate: per-neuron probability of resampling its bias.
     add_rate, remove_rate: per-child probabilities of one edge addition / removal.
+    kernels: "fast" (steered for XLA's CPU backend) or "plain" (straightforward JAX, for
+        accelerators); the same bits either way (see `evojax_mod.kernels`).
     """
 
     layers: tuple[int, ...] = (8, 8, 4, 2, 1)
@@ -54,6 +51,7 @@ class LayeredSpec:
     bias_rate: float = 1.0 / 24.0
     add_rate: float = 0.2
     remove_rate: float = 0.2
+    kernels: str = "fast"
 
     @property
     def n_nodes(self) -> int:
@@ -105,6 +103,8 @@ class LayeredSpec:
             raise ValueError("layers need at least two layers of at least one node")
         if list(self.weight_values) != sorted(self.weight_values):
             raise ValueError("weight_values must be in increasing order (mutation steps along it)")
+        if self.kernels not in KERNELS:
+            raise ValueError(f"kernels must be one of {KERNELS}, got {self.kernels!r}")
         return self
 
 
@@ -132,7 +132,8 @@ def _below(words: jax.Array, n) -> jax.Array:
 def init(key, spec: LayeredSpec) -> LayeredGenome:
     """A random genome as Sferes' DnnSpatial::random(): biases and weights uniform over their
     sets, then k ~ U[low, high) edge additions. Sequential additions from the restricted prior
-    are a weighted sample without replacement, drawn at once with the Gumbel top-k trick."""
+    are a weighted sample without replacement, drawn at once with the Gumbel top-k trick.
+    Already plain JAX (no CPU steering), so the same code for either ``spec.kernels``."""
     k_n, k_order, k_w, k_b = jax.random.split(key, 4)
     low, high = spec.init_connections
     n_add = jax.random.randint(k_n, (), low, high)
@@ -145,11 +146,14 @@ def init(key, spec: LayeredSpec) -> LayeredGenome:
     )
 
 
-def _prefix_counts(mask: jax.Array) -> jax.Array:
-    """Inclusive prefix counts of a bool vector [n], int32 [n], through a bitset: pack the mask
-    into 32-bit words, then count each position as a popcount of its word's lower bits plus
-    the counts of the words before. Elementwise after the packing, so vmapped it is one short
-    loop where cumsum is a windowed reduction (3x slower at 1000 x 106 on the CPU)."""
+def _prefix_counts(mask: jax.Array, kernels: str) -> jax.Array:
+    """Inclusive prefix counts of a bool vector [n], int32 [n]. Plain: jnp.cumsum. Fast,
+    through a bitset: pack the mask into 32-bit words, then count each position as a popcount
+    of its word's lower bits plus the counts of the words before. Elementwise after the
+    packing, so vmapped it is one short loop where cumsum is a windowed reduction (3x slower
+    at 1000 x 106 on the CPU)."""
+    if not is_fast(kernels):
+        return jnp.cumsum(mask, dtype=jnp.int32)
     n = mask.shape[0]
     n_words = -(-n // 32)
     bits = jnp.pad(mask, (0, n_words * 32 - n)).reshape(n_words, 32).astype(jnp.uint32)
@@ -176,11 +180,14 @@ def _absent_prior_mass(absent_upto: jax.Array, spec: LayeredSpec) -> jax.Array:
     return jnp.concatenate(mass)
 
 
-def _first_above(nondecreasing: jax.Array, threshold) -> jax.Array:
+def _first_above(nondecreasing: jax.Array, threshold, kernels: str) -> jax.Array:
     """Index of the first entry above ``threshold`` in a nondecreasing [n] array (the last
-    index if none is): the count of entries at or below it. A count is one plain sum, where
-    argmax is a two-value reduction that XLA's CPU backend does not vectorise."""
+    index if none is), int32 scalar: the count of entries at or below it. Plain: a
+    jnp.searchsorted; fast: one plain sum of a comparison, where a search or an argmax is a
+    loop or a two-value reduction that XLA's CPU backend does not vectorise."""
     n = nondecreasing.shape[0]
+    if not is_fast(kernels):
+        return jnp.minimum(jnp.searchsorted(nondecreasing, threshold, side="right").astype(jnp.int32), n - 1)
     return jnp.minimum(jnp.sum(nondecreasing <= threshold, dtype=jnp.int32), n - 1)
 
 
@@ -195,7 +202,10 @@ def mutate(key, genome: LayeredGenome, spec: LayeredSpec) -> LayeredGenome:
     draw of E + 2 n_neurons + 5 random words (three times fewer than a key per operation).
     """
     n_e, n_n, n_w = spec.n_edges, spec.n_neurons, len(spec.weight_values)
-    words = xla_cpu.materialised(prng.bits(key, (n_e + 2 * n_n + 5,)))
+    fast = is_fast(spec.kernels)
+    words = prng.bits(key, (n_e + 2 * n_n + 5,), kernels=spec.kernels)
+    if fast:
+        words = xla_cpu.materialised(words)
     edge_words, bias_pick, bias_value = words[:n_e], words[n_e:n_e + n_n], words[n_e + n_n:n_e + 2 * n_n]
     add_do, add_at, add_weight, remove_do, remove_at = words[n_e + 2 * n_n:]
 
@@ -210,22 +220,31 @@ def mutate(key, genome: LayeredGenome, spec: LayeredSpec) -> LayeredGenome:
     # follows from it pair by pair (the prior is flat within a layer pair), and the removal's
     # count after the addition is it plus a step.
     index = jnp.arange(n_e)
-    present_upto = _prefix_counts(genome.edge_mask)
+    present_upto = _prefix_counts(genome.edge_mask, spec.kernels)
     absent_prior = _absent_prior_mass(index + 1 - present_upto, spec)
-    added = _first_above(absent_prior, _unit(add_at) * absent_prior[-1])
+    added = _first_above(absent_prior, _unit(add_at) * absent_prior[-1], spec.kernels)
     add = (_unit(add_do) < spec.add_rate) & (absent_prior[-1] > 0)
-    # Scattered updates on purpose: a scatter's result is materialised, where an elementwise
-    # one is fused into each consumer of the child (expression, cost, the next parents),
-    # which would recompute the whole mutation, random hash included, in every one of them.
-    edge_mask = genome.edge_mask.at[added].set(genome.edge_mask[added] | add)
     new_weight = _below(add_weight, n_w).astype(weight_index.dtype)
-    weight_index = weight_index.at[added].set(jnp.where(add, new_weight, weight_index[added]))
+    if fast:
+        # Scattered updates on purpose: a scatter's result is materialised, where an
+        # elementwise one is fused into each consumer of the child (expression, cost, the
+        # next parents), which would recompute the whole mutation, random hash included, in
+        # every one of them.
+        edge_mask = genome.edge_mask.at[added].set(genome.edge_mask[added] | add)
+        weight_index = weight_index.at[added].set(jnp.where(add, new_weight, weight_index[added]))
+    else:
+        adds_here = add & (index == added)
+        edge_mask = genome.edge_mask | adds_here
+        weight_index = jnp.where(adds_here, new_weight, weight_index)
 
     n_present = present_upto[-1] + add
     present_upto = present_upto + (add & (index >= added))
-    removed = _first_above(present_upto, _below(remove_at, n_present))
+    removed = _first_above(present_upto, _below(remove_at, n_present), spec.kernels)
     remove = (_unit(remove_do) < spec.remove_rate) & (n_present > 0)
-    edge_mask = edge_mask.at[removed].set(edge_mask[removed] & ~remove)
+    if fast:
+        edge_mask = edge_mask.at[removed].set(edge_mask[removed] & ~remove)
+    else:
+        edge_mask = edge_mask & ~(remove & (index == removed))
     return LayeredGenome(edge_mask=edge_mask, weight_index=weight_index.astype(jnp.int8),
                          bias_index=bias_index.astype(jnp.int8))
 
@@ -278,9 +297,12 @@ def integer_dtype(spec: LayeredSpec):
     return jnp.int8 if bound <= 127 else jnp.int16 if bound <= 32767 else jnp.int32
 
 
-def _lookup(table: tuple[float, ...], index: jax.Array, dtype) -> jax.Array:
-    """table[index] as a chain of selects: an elementwise loop that XLA vectorises (and fuses
-    with the mutation that produced ``index``), where a gather compiles to scalar code."""
+def _lookup(table: tuple[float, ...], index: jax.Array, dtype, kernels: str) -> jax.Array:
+    """table[index] in ``dtype``, index's shape. Plain: a gather. Fast: a chain of selects, an
+    elementwise loop that XLA's CPU backend vectorises (and fuses with the mutation that
+    produced ``index``), where it compiles a gather to scalar code."""
+    if not is_fast(kernels):
+        return jnp.asarray(table, dtype)[index]
     out = jnp.zeros(index.shape, dtype)
     for k, v in enumerate(table):
         out = jnp.where(index == k, jnp.asarray(v, dtype), out)
@@ -299,9 +321,9 @@ def express_signs(genome: LayeredGenome, spec: LayeredSpec, inputs: jax.Array) -
     layer matmul (XLA's CPU dot is slow at inner size 8).
     """
     dtype = integer_dtype(spec)
-    values = _lookup(spec.weight_values, genome.weight_index, dtype)
+    values = _lookup(spec.weight_values, genome.weight_index, dtype, spec.kernels)
     weights = layer_blocks(jnp.where(genome.edge_mask, values, jnp.zeros((), dtype)), spec)
-    bias = _lookup(spec.bias_values, genome.bias_index, dtype)
+    bias = _lookup(spec.bias_values, genome.bias_index, dtype, spec.kernels)
     offs = [o - spec.layers[0] for o in spec.layer_offsets[1:]]
     h = [inputs[:, i].astype(dtype) for i in range(spec.layers[0])]
     for l, w in enumerate(weights):

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 
-from evojax_mod import records
 from evojax_mod.report.plots import draw_compare, plot_champions, plot_compare, plot_curves
 from evojax_mod.report.stats import bootstrap_ci, curve_with_ci, mann_whitney
 from evojax_mod.report.summaries import compare_table, final_table, logged_generations, run_labels
@@ -26,13 +25,9 @@ __all__ = ["bootstrap_ci", "compare", "compare_table", "curve_with_ci", "final_t
 
 
 def report(run_dir: str | Path) -> list[Path]:
-    """Write RUN/figures/curves.png and, for layered networks, RUN/figures/champions.png;
-    returns their paths."""
+    """Write RUN/figures/curves.png and RUN/figures/champions.png; returns their paths."""
     figures = Path(run_dir) / FIGURES
-    paths = [plot_curves(run_dir, figures / "curves.png")]
-    if records.read_config(run_dir).genome.kind == "layered":
-        paths.append(plot_champions(run_dir, figures / "champions.png"))
-    return paths
+    return [plot_curves(run_dir, figures / "curves.png"), plot_champions(run_dir, figures / "champions.png")]
 
 
 def common_generation(run_dirs: list[Path]) -> int:

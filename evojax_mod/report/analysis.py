@@ -12,36 +12,22 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-import jax.numpy as jnp
 import numpy as np
 
 from evojax_mod import records
-from evojax_mod.engine import experiment_for
-from evojax_mod.genomes import layered
+from evojax_mod.experiments.registry import experiment_for
 from evojax_mod.modularity import max_q, normalised_modularity
 
 ANALYSIS = "analysis.json"
 
 
 def champion_graph(config, champions: dict, seed: int, index: int) -> tuple[np.ndarray, np.ndarray]:
-    """(0/1 adjacency [n, n] of the champion's functional graph restricted to its nodes,
-    layer index [n] of those nodes) for one seed at snapshot ``index``."""
+    """(0/1 adjacency [n, n] of the champion's network restricted to its nodes, layer index
+    [n] of those nodes) for one seed at snapshot ``index``."""
     exp = experiment_for(config)
-    if config.selection.kind == "elitist":
-        adjacency, nodes = (np.asarray(a) for a in exp.graph(exp.recorded_genome(champions, seed, index)))
-        adjacency = adjacency.astype(float)
-        layer_of = (exp.spec.node_layer if config.genome.kind == "threshold" else np.arange(adjacency.shape[0]))
-    else:
-        genome = layered.LayeredGenome(
-            edge_mask=jnp.asarray(champions["champion_edge_mask"][seed, index]),
-            weight_index=jnp.asarray(champions["champion_weight_index"][seed, index]),
-            bias_index=jnp.asarray(champions["champion_bias_index"][seed, index]))
-        edges = layered.functional_edges(genome, exp.spec)
-        adjacency = np.asarray(layered.adjacency(genome.replace(edge_mask=edges), exp.spec), float)
-        nodes = np.asarray(layered.node_mask(edges, exp.spec))
-        layer_of = np.repeat(np.arange(len(exp.spec.layers)), exp.spec.layers)
-    keep = np.flatnonzero(nodes)
-    return adjacency[np.ix_(keep, keep)], layer_of[keep]
+    network = exp.network(exp.genome_from_record(champions, seed, index))
+    keep = np.flatnonzero(network.nodes)
+    return network.edges[np.ix_(keep, keep)].astype(float), network.layer[keep]
 
 
 def evolved_q_max(run_dir: str | Path, n_starts: int = 5) -> dict:
@@ -67,13 +53,13 @@ def analyze_qm(run_dir: str | Path, n_random: int = 200, rewire: str | None = No
 
     evolved: Q_max from runs evolved for Q (the dict of ``evolved_q_max``); default
     Q_max = 1 - 1/M per champion.
-    rewire: the null model, 'undirected' (Maslov-Sneppen on the undirected graph; default for
-    the elitist experiments, Kashtan & Alon's first control) or 'layered' (directed swaps within layer pairs; default for
-    layered networks, which keeps the nulls feed-forward)."""
+    rewire: the null model, 'undirected' (Maslov-Sneppen on the undirected graph, Kashtan &
+    Alon's first control), 'directed' or 'layered' (directed swaps within layer pairs, which
+    keeps the nulls feed-forward); default the experiment's ``qm_null``."""
     run_dir = Path(run_dir)
     config = records.read_config(run_dir)
     champions = records.read_champions(run_dir)
-    rewire = rewire or ("undirected" if config.selection.kind == "elitist" else "layered")
+    rewire = rewire or experiment_for(config).qm_null
     index = len(champions["generation"]) - 1
     rng = np.random.default_rng(seed)
     n_seeds = next(v for k, v in champions.items() if k.startswith("champion_")).shape[0]

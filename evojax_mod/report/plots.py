@@ -15,14 +15,15 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from evojax_mod import records
-from evojax_mod.engine import Experiment
+from evojax_mod.experiments.registry import experiment_for
 from evojax_mod.report.stats import curve_with_ci
 from evojax_mod.report.summaries import (champion_networks, final_table, metric_curves,
                                          run_labels, shared_generations, snapshot_index)
 
 CURVE_PANELS = (("best_performance", "best performance"), ("champion_q", "champion Q"))
-COMPARE_PANELS = (("q", "final Q"), ("qm", "Qm"), ("cost", "cost (opt. placement)"), ("edges", "edges"),
-                  ("gates", "active gates"), ("neurons", "active neurons"), ("performance", "performance"))
+COMPARE_PANELS = (("champion_q", "final Q"), ("qm", "Qm"), ("champion_cost", "cost (opt. placement)"),
+                  ("champion_edges", "edges"), ("champion_gates", "active gates"),
+                  ("champion_neurons", "active neurons"), ("champion_performance", "performance"))
 POSITIVE, NEGATIVE, INACTIVE = "tab:blue", "tab:red", "0.85"
 # Module colours: Dark2 has no pure blue or red, so nodes stay distinct from edge signs.
 MODULE_COLOURS = colormaps["Dark2"].colors
@@ -55,20 +56,26 @@ def plot_curves(run_dir: Path, path: Path) -> Path:
     return _save(fig, path)
 
 
-def _draw_network(ax, network, x: np.ndarray, y: np.ndarray, endpoints) -> None:
-    """Edges at the node coordinates (functional ones coloured by weight sign, width by
-    |weight|; the rest light grey underneath) and nodes coloured by module."""
-    src, dst = endpoints
-    segments = np.stack([np.stack([x[src], y[src]], 1), np.stack([x[dst], y[dst]], 1)], 1)
-    inactive = network.edge_mask & ~network.functional
-    width = 0.8 * np.abs(network.weights)
-    ax.add_collection(LineCollection(segments[inactive], colors=INACTIVE,
-                                     linewidths=width[inactive], zorder=1))
-    colours = np.where(network.weights > 0, POSITIVE, NEGATIVE)[network.functional]
-    ax.add_collection(LineCollection(segments[network.functional], colors=colours,
-                                     linewidths=width[network.functional], zorder=2))
-    in_graph = network.modules >= 0
-    palette = [MODULE_COLOURS[m % len(MODULE_COLOURS)] for m in network.modules[in_graph]]
+def _segments(edges: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(line segments [E, 2, 2], source [E], target [E]) of the non-zero entries of [N, N]."""
+    src, dst = np.nonzero(edges)
+    return np.stack([np.stack([x[src], y[src]], 1), np.stack([x[dst], y[dst]], 1)], 1), src, dst
+
+
+def _draw_network(ax, champion, x: np.ndarray, y: np.ndarray) -> None:
+    """Edges at the node coordinates (those of the network that reaches the output coloured by
+    weight sign, width by |weight|; the genome's other edges light grey underneath) and nodes
+    coloured by module."""
+    network = champion.network
+    idle = np.where(network.adjacency == 0, network.all_edges, 0.0)
+    segments, src, dst = _segments(idle, x, y)
+    ax.add_collection(LineCollection(segments, colors=INACTIVE, linewidths=0.8 * np.abs(idle[src, dst]), zorder=1))
+    segments, src, dst = _segments(network.adjacency, x, y)
+    weights = network.adjacency[src, dst]
+    ax.add_collection(LineCollection(segments, colors=np.where(weights > 0, POSITIVE, NEGATIVE),
+                                     linewidths=0.8 * np.abs(weights), zorder=2))
+    in_graph = champion.modules >= 0
+    palette = [MODULE_COLOURS[m % len(MODULE_COLOURS)] for m in champion.modules[in_graph]]
     ax.scatter(x[~in_graph], y[~in_graph], s=40, facecolors="white", edgecolors="0.6", zorder=3)
     ax.scatter(x[in_graph], y[in_graph], s=60, c=palette, edgecolors="black",
                linewidths=0.5, zorder=4)
@@ -79,20 +86,22 @@ def _draw_network(ax, network, x: np.ndarray, y: np.ndarray, endpoints) -> None:
 
 
 def plot_champions(run_dir: Path, path: Path, generation: int = -1, max_seeds: int = 8) -> Path:
-    """The champion networks of seeds 0..max_seeds-1 at one logged generation.
+    """The champion networks of seeds 0..max_seeds-1 at one logged generation, for any
+    experiment (drawn from its network view).
 
     generation: a logged generation number, or negative to count snapshots from the end
     (-1 = the latest generation present in both metrics and champions). Nodes sit at their
     recorded coordinates (inputs at the bottom, the output at the top) and are coloured by
-    Leicht–Newman module of the simplified network (white: not in it). Returns ``path``.
+    Leicht–Newman module of the network that reaches the output (white: not in it). Returns
+    ``path``.
     """
     config = records.read_config(run_dir)
-    spec = Experiment(config).spec
+    exp = experiment_for(config)
     champions = records.read_champions(run_dir)
     generations, curves = metric_curves(run_dir)
     logged = shared_generations(generations, champions)
     chosen = int(logged[snapshot_index(logged, generation)])
-    networks = champion_networks(spec, champions, snapshot_index(champions["generation"], chosen))
+    networks = champion_networks(exp, champions, snapshot_index(champions["generation"], chosen))
     networks = networks[:max_seeds]
     t = snapshot_index(generations, chosen)
     x, y = champions["node_x"], champions["node_y"]
@@ -102,14 +111,14 @@ def plot_champions(run_dir: Path, path: Path, generation: int = -1, max_seeds: i
     fig = Figure(figsize=(3.2 * n_cols, 2.1 * n_rows + 0.7), layout="constrained")
     axes = np.atleast_1d(fig.subplots(n_rows, n_cols)).ravel()
     for seed, (ax, network) in enumerate(zip(axes, networks)):
-        _draw_network(ax, network, x, y, spec.edge_endpoints)
+        _draw_network(ax, network, x, y)
         ax.set_title(f"seed {seed}  Q={curves['champion_q'][seed, t]:.2f}  "
                      f"perf={curves['champion_performance'][seed, t]:.3f}", fontsize=9)
     for ax in axes[len(networks):]:
         ax.set_axis_off()
     handles = [Line2D([], [], color=POSITIVE, label="positive weight"),
                Line2D([], [], color=NEGATIVE, label="negative weight"),
-               Line2D([], [], color=INACTIVE, label="non-functional edge")]
+               Line2D([], [], color=INACTIVE, label="edge off the output's network")]
     fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
     fig.suptitle(f"{config.name}: champions at generation {chosen}")
     return _save(fig, path)

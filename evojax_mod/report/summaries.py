@@ -1,51 +1,47 @@
 """Per-seed numbers of run directories: metric curves, final values, champion networks and
 the text table that compares the final values of several runs.
 
+Everything is read through the experiment interface (`experiments.base`): the metric specs
+say which columns are tabulated and how, the network view gives each champion's graph, and
+the champion measures below work on any genome.
+
 A run may still be going or may have been killed: only the generations that every seed has
 logged count, and the final generation is the latest one present in both metrics.csv and
 champions.npz (the two files are replaced one after the other).
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 
 from evojax_mod import records
-from evojax_mod.engine import Experiment, experiment_for
-from evojax_mod.genomes import circuit, layered
+from evojax_mod.experiments.base import Network
+from evojax_mod.experiments.registry import experiment_for
 from evojax_mod.modularity import leicht_newman, left_right_split
 from evojax_mod.report.analysis import read_qm
 from evojax_mod.report.stats import bootstrap_ci, mann_whitney
-
-# Retina inputs: node i is pattern bit i; bits 0..3 are the left 2x2 block, 4..7 the right.
-LEFT_INPUTS = (0, 1, 2, 3)
-RIGHT_INPUTS = (4, 5, 6, 7)
+from evojax_mod.tasks import sub_goal_detectors
 
 
 @dataclass(frozen=True)
 class ChampionNetwork:
-    """One champion as numpy arrays over the spec's E possible edges and N nodes.
+    """One champion's network view with its partitions.
 
-    edge_mask: bool [E], the genome's edges. functional: bool [E], the simplified network's
-    edges (target reaches the output). weights: float [E], the weight value (0 where absent).
-    modules: int [N], Leicht–Newman modules of the simplified network (-1 outside it).
-    halves: int [N], its top-level bisection alone (max_depth=1; -1 outside it).
+    network: `experiments.base.Network`. modules: int [N], Leicht–Newman modules of the
+    network that reaches the output (-1 outside it). halves: int [N], its top-level bisection
+    alone (max_depth=1; -1 outside it).
     """
 
-    edge_mask: np.ndarray
-    functional: np.ndarray
-    weights: np.ndarray
+    network: Network
     modules: np.ndarray
     halves: np.ndarray
 
-    @property
-    def left_right(self) -> bool:
-        """Whether the top-level bisection puts the left and the right inputs apart."""
-        return left_right_split(self.halves, LEFT_INPUTS, RIGHT_INPUTS)
+    def splits(self, groups) -> bool:
+        """Whether the top-level bisection puts two input groups (node indices) apart."""
+        return left_right_split(self.halves, *groups)
 
 
 def metric_curves(run_dir: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -77,31 +73,46 @@ def _partition(adjacency: np.ndarray, nodes: np.ndarray, max_depth: int | None) 
     return labels
 
 
-def champion_networks(spec: layered.LayeredSpec, champions: dict[str, np.ndarray],
-                      index: int) -> list[ChampionNetwork]:
+def champion_network(exp, genome) -> ChampionNetwork:
+    network = exp.network(genome)
+    return ChampionNetwork(network=network, modules=_partition(network.edges, network.nodes, None),
+                           halves=_partition(network.edges, network.nodes, 1))
+
+
+def champion_networks(exp, champions: dict[str, np.ndarray], index: int) -> list[ChampionNetwork]:
     """Every seed's champion at position ``index`` of ``champions['generation']``.
 
     champions: the dict of ``records.read_champions`` (arrays [S, T, ...]).
     """
-    genomes = layered.LayeredGenome(
-        edge_mask=jnp.asarray(champions["champion_edge_mask"][:, index]),
-        weight_index=jnp.asarray(champions["champion_weight_index"][:, index]),
-        bias_index=jnp.asarray(champions["champion_bias_index"][:, index]))
-    functional = jax.vmap(lambda g: layered.functional_edges(g, spec))(genomes)
-    nodes = np.asarray(jax.vmap(lambda e: layered.node_mask(e, spec))(functional))
-    functional = np.asarray(functional)
-    edge_mask = np.asarray(genomes.edge_mask)
-    weights = np.where(edge_mask, np.asarray(spec.weight_values)[np.asarray(genomes.weight_index)], 0.0)
-    src, dst = spec.edge_endpoints
-    networks = []
-    for s in range(edge_mask.shape[0]):
-        adjacency = np.zeros((spec.n_nodes, spec.n_nodes), dtype=int)
-        adjacency[src[functional[s]], dst[functional[s]]] = 1
-        networks.append(ChampionNetwork(
-            edge_mask=edge_mask[s], functional=functional[s], weights=weights[s],
-            modules=_partition(adjacency, nodes[s], None),
-            halves=_partition(adjacency, nodes[s], 1)))
-    return networks
+    n_seeds = champions[f"champion_{dataclasses.fields(exp.genome_class)[0].name}"].shape[0]
+    return [champion_network(exp, exp.genome_from_record(champions, s, index)) for s in range(n_seeds)]
+
+
+def left_right(exp, genome) -> float:
+    """1.0 when the top-level bisection of the champion's network puts the inputs of the two
+    sub-goals apart (Clune 2013's left/right decomposition); NaN for tasks without exactly two
+    input groups."""
+    groups = exp.task.input_groups
+    if len(groups) != 2:
+        return np.nan
+    return float(champion_network(exp, genome).splits(groups))
+
+
+def sub_goal_modules(exp, genome) -> float:
+    """1.0 when, for every sub-goal of the task, some node of the champion's network computes it
+    or its complement on every pattern (node value > 0 read as true): Kashtan & Alon's XOR
+    modules, for any task and genome."""
+    network = exp.network(genome)
+    values = exp.activations(genome) > 0
+    return float(np.all(sub_goal_detectors(values, exp.task, network.nodes)))
+
+
+# Champion measures by name (`Experiment.champion_measures`): (row label, function of the
+# experiment and one genome returning 0/1 or NaN).
+CHAMPION_MEASURES = {
+    "left_right": ("left/right split (fraction)", left_right),
+    "sub_goal_modules": ("sub-goal modules (fraction)", sub_goal_modules),
+}
 
 
 def snapshot_index(logged: np.ndarray, generation: int) -> int:
@@ -125,25 +136,6 @@ def shared_generations(generations: np.ndarray, champions: dict[str, np.ndarray]
     return shared
 
 
-def xor_motifs(exp, champions: dict[str, np.ndarray], index: int) -> np.ndarray:
-    """bool [S]: the champion circuit at snapshot ``index`` computes both XOR sub-goals
-    (`circuit.computes_sub_goals`), i.e. it carries Kashtan & Alon's two XOR modules."""
-    n_seeds = champions["champion_output"].shape[0]
-    return np.array([bool(jnp.all(circuit.computes_sub_goals(exp.recorded_genome(champions, s, index), exp.spec)))
-                     for s in range(n_seeds)])
-
-
-def threshold_left_right(exp, champions: dict[str, np.ndarray], index: int) -> np.ndarray:
-    """bool [S]: the top-level Leicht–Newman bisection of each threshold-net champion's
-    active graph puts the left and the right pixels apart."""
-    n_seeds = champions["champion_values"].shape[0]
-    split = []
-    for s in range(n_seeds):
-        adjacency, nodes = (np.asarray(a) for a in exp.graph(exp.recorded_genome(champions, s, index)))
-        split.append(left_right_split(_partition(adjacency.astype(int), nodes, 1), LEFT_INPUTS, RIGHT_INPUTS))
-    return np.array(split, dtype=bool)
-
-
 def logged_generations(run_dir: Path) -> np.ndarray:
     """Generations present for every seed in both metrics.csv and champions.npz, int [T]."""
     generations, _ = metric_curves(Path(run_dir))
@@ -154,14 +146,11 @@ def final_table(run_dir: Path, generation: int | None = None) -> dict:
     """Per-seed values at ``generation`` (default: the run's final generation, the latest in
     both records).
 
-    Returns a dict with: name (str), generation (int), seeds (int), rows (the table rows of
-    the task), and float [S] arrays q (Leicht–Newman Q of the champion's functional graph),
-    modules, performance (fraction of patterns right), generations_to_perfect (NaN when
-    never), plus qm when RUN/analysis.json holds Qm for this generation. Retina runs add cost
-    (squared edge length after optimal placement, coordinate units squared), edges (genome
-    edges), functional_edges and left_right bool [S]; circuit runs add gates (active gates)
-    and xor_modules bool [S]; threshold-net runs add neurons (active neurons), all_patterns
-    (champion's fraction right on all 256 patterns) and left_right bool [S].
+    Returns a dict with name (str), generation (int), seeds (int), rows (tuple of (title, key,
+    summary) for the table, from the experiment's metric specs and champion measures), and
+    one float array [S] per row key: every tabulated metric by its column name (generation
+    counts NaN where never reached), every champion measure (0/1, NaN where undefined), and
+    qm when RUN/analysis.json holds Qm for this generation.
     """
     run_dir = Path(run_dir)
     generations, curves = metric_curves(run_dir)
@@ -172,32 +161,26 @@ def final_table(run_dir: Path, generation: int | None = None) -> dict:
         raise ValueError(f"generation {final} is not logged in {run_dir}; latest: {int(shared[-1])}")
     t = snapshot_index(generations, final)
     config = records.read_config(run_dir)
-    first_perfect = curves["first_perfect_generation"][:, t]
-    table = {
-        "name": config.name,
-        "generation": final,
-        "seeds": first_perfect.size,
-        "q": curves["champion_q"][:, t],
-        "modules": curves["champion_modules"][:, t],
-        "performance": curves["champion_performance"][:, t],
-        "generations_to_perfect": np.where(first_perfect < 0, np.nan, first_perfect),
-    }
-    qm = read_qm(run_dir, final)
+    exp = experiment_for(config)
+    rows = tuple((m.label, m.name, m.summary) for m in exp.metric_specs if m.summary != "none")
+    table = {"name": config.name, "generation": final}
+    for _, key, summary in rows:
+        values = curves[key][:, t]
+        table[key] = np.where(values < 0, np.nan, values) if summary == "generation" else values
+    table["seeds"] = curves[rows[0][1]].shape[0]
     at = snapshot_index(champions["generation"], final)
-    if config.genome.kind == "circuit":
-        table.update(gates=curves["champion_gates"][:, t], rows=CIRCUIT_ROWS,
-                     xor_modules=xor_motifs(experiment_for(config), champions, at))
-    elif config.genome.kind == "threshold":
-        table.update(neurons=curves["champion_neurons"][:, t], all_patterns=curves["champion_all_patterns"][:, t],
-                     left_right=threshold_left_right(experiment_for(config), champions, at), rows=THRESHOLD_ROWS)
-    else:
-        spec = Experiment(config).spec
-        networks = champion_networks(spec, champions, at)
-        table.update(cost=curves["champion_cost"][:, t], edges=curves["champion_edges"][:, t],
-                     functional_edges=curves["champion_functional_edges"][:, t],
-                     left_right=np.array([n.left_right for n in networks], dtype=bool), rows=TABLE_ROWS)
+    genomes = [exp.genome_from_record(champions, s, at) for s in range(table["seeds"])]
+    for name in exp.champion_measures:
+        title, measure = CHAMPION_MEASURES[name]
+        values = np.array([measure(exp, g) for g in genomes])
+        if np.all(np.isnan(values)):
+            continue
+        table[name] = values
+        rows += ((title, name, "fraction"),)
+    qm = read_qm(run_dir, final)
     if qm is not None:
         table["qm"], table["qm_label"] = qm
+    table["rows"] = rows
     return table
 
 
@@ -207,35 +190,6 @@ def run_labels(run_dirs: list[Path], names: list[str]) -> list[str]:
         if len(set(labels)) == len(labels):
             return list(labels)
     return [str(d) for d in run_dirs]
-
-
-# (row label, final_table key) per task. Numbers are medians over seeds. The Qm row appears
-# when every run has an analysis.json for the compared generation (`evojax-mod analyze`).
-CIRCUIT_ROWS = (
-    ("final Q (Leicht-Newman, directed)", "q"),
-    ("modules", "modules"),
-    ("active gates", "gates"),
-    ("performance (current goal)", "performance"),
-    ("generations to solution", "generations_to_perfect"),
-    ("two XOR modules (fraction)", "xor_modules"),
-)
-THRESHOLD_ROWS = (
-    ("final Q (Leicht-Newman, directed)", "q"),
-    ("modules", "modules"),
-    ("active neurons", "neurons"),
-    ("performance (environment, current goal)", "performance"),
-    ("performance (all 256 patterns)", "all_patterns"),
-    ("generations to solution", "generations_to_perfect"),
-    ("left/right split (fraction)", "left_right"),
-)
-TABLE_ROWS = (
-    ("final Q", "q"),
-    ("cost (optimal-placement sq. length)", "cost"),
-    ("edges", "edges"),
-    ("performance", "performance"),
-    ("generations to perfect", "generations_to_perfect"),
-    ("left/right split (fraction)", "left_right"),
-)
 
 
 def _number(v: float) -> str:
@@ -249,24 +203,25 @@ def _p_value(p: float) -> str:
     return "n/a" if np.isnan(p) else f"{p:.2g}"
 
 
-def _cell(key: str, values: np.ndarray) -> str:
+def _cell(summary: str, values: np.ndarray) -> str:
     """'median [low, high]' with a 95% bootstrap CI; counts where a row is about a fraction."""
     n = values.size
-    if key in ("left_right", "xor_modules"):
+    if summary == "fraction":
+        values = values[~np.isnan(values)]
         fraction, low, high = bootstrap_ci(values.astype(float), np.mean)
-        return f"{_number(fraction)} [{_number(low)}, {_number(high)}] ({int(values.sum())}/{n})"
+        return f"{_number(fraction)} [{_number(low)}, {_number(high)}] ({int(values.sum())}/{values.size})"
     median, low, high = bootstrap_ci(values)
     text = f"{_number(median)} [{_number(low)}, {_number(high)}]"
-    if key == "generations_to_perfect":
+    if summary == "generation":
         reached = int(np.sum(~np.isnan(values)))
         text = (text if reached else "never") + f" ({reached}/{n} reached)"
     return text
 
 
-def _test_values(key: str, values: np.ndarray) -> np.ndarray:
+def _test_values(summary: str, values: np.ndarray) -> np.ndarray:
     """Values for the rank test. A seed that never reached a perfect network ranks as the
     slowest (inf) instead of being dropped, so a run that rarely succeeds is not flattered."""
-    if key == "generations_to_perfect":
+    if summary == "generation":
         return np.where(np.isnan(values), np.inf, values)
     return values.astype(float)
 
@@ -282,13 +237,13 @@ def compare_table(tables: list[dict], labels: list[str], markdown: bool = False)
     rows = [["seeds @ final generation", *(f"{t['seeds']} @ {t['generation']}" for t in tables)]
             + ([""] if len(tables) == 2 else [])]
     if len({t["rows"] for t in tables}) != 1:
-        raise ValueError("runs of different tasks cannot share one table")
+        raise ValueError("runs of different experiments cannot share one table")
     qm_labels = {t.get("qm_label") for t in tables}
-    qm_row = ((qm_labels.pop(), "qm"),) if all("qm" in t for t in tables) and len(qm_labels) == 1 else ()
-    for title, key in tables[0]["rows"] + qm_row:
-        row = [title, *(_cell(key, t[key]) for t in tables)]
+    qm_row = ((qm_labels.pop(), "qm", "median"),) if all("qm" in t for t in tables) and len(qm_labels) == 1 else ()
+    for title, key, summary in tables[0]["rows"] + qm_row:
+        row = [title, *(_cell(summary, t[key]) for t in tables)]
         if len(tables) == 2:
-            row.append(_p_value(mann_whitney(*(_test_values(key, t[key]) for t in tables))))
+            row.append(_p_value(mann_whitney(*(_test_values(summary, t[key]) for t in tables))))
         rows.append(row)
     if markdown:
         lines = [header, ["---"] * len(header), *rows]

@@ -11,10 +11,17 @@ bitsets per individual b (which a fall in class k), W uint32 words each: K * N *
 in all, no [N, N] array of wider elements; each peeling pass recounts them by popcount.
 Objectives must not be NaN; N is at most 46340 (sort keys pack two indices below N into an
 int32).
+
+``kernels`` (see `evojax_mod.kernels`): "fast" steers XLA's CPU backend (packed single-array
+sorts, a gather-free binary search, scatters that force results to be written out, int16
+halving sums, the unrolled threefry); "plain" is the same algorithm in straightforward JAX
+(stable argsorts, jnp.searchsorted, gathers, jnp.sum, jax.random), with the same bits. Both
+keep the dominance relation as bitsets: that is the memory layout, not CPU steering.
 """
 from __future__ import annotations
 
 import itertools
+from functools import partial
 from typing import Sequence
 
 import jax
@@ -22,6 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from evojax_mod import prng, xla_cpu
+from evojax_mod.kernels import is_fast
 
 _UNRANKED = np.iinfo(np.int32).max
 _PRESSURE_BITS = 16
@@ -84,10 +92,12 @@ def _sortable(x: jax.Array) -> jax.Array:
     return jnp.where(bits < 0, bits ^ 0x7FFFFFFF, bits)
 
 
-def _count_below(sorted_rows: jax.Array, queries: jax.Array) -> jax.Array:
+def _count_below(sorted_rows: jax.Array, queries: jax.Array, kernels: str) -> jax.Array:
     """#entries of each sorted row below each query of that row, int32 [R, Q] from sorted
-    int32 [R, L] and int32 [R, Q]. A branch-free binary search on flat gathers (faster on CPU
-    than jnp.searchsorted's)."""
+    int32 [R, L] and int32 [R, Q]. Fast: a branch-free binary search on flat gathers (faster on
+    CPU than jnp.searchsorted's)."""
+    if not is_fast(kernels):
+        return jax.vmap(jnp.searchsorted)(sorted_rows, queries).astype(jnp.int32)
     r, length = sorted_rows.shape
     flat = sorted_rows.reshape(-1)
     row_start = (jnp.arange(r, dtype=jnp.int32) * length)[:, None]
@@ -101,21 +111,21 @@ def _count_below(sorted_rows: jax.Array, queries: jax.Array) -> jax.Array:
     return count
 
 
-def _orders(objectives: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
-    """Sort orders of every objective, each int32 [M, N].
+def _orders(objectives: jax.Array, kernels: str) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
+    """Sort orders of every objective, each int32 [M, N]; objectives float32 [N, M].
 
     perm[i]: rows by increasing objective i, ties in the order of objective i-1 (of the row
     index for i = 0), which is DEAP's chain of stable in-place sorts; pos[i]: its inverse;
-    below[i] / not_above[i]: #rows whose objective i is < / <= the row's. Sort keys pack a
-    value rank and a position into one int32: single-array integer sorts are several times
-    faster on CPU than sorts carrying several arrays.
+    below[i] / not_above[i]: #rows whose objective i is < / <= the row's. Fast: sort keys
+    pack a value rank and a position into one int32 (single-array integer sorts are several
+    times faster on CPU than sorts carrying several arrays) and inverses are scatters.
     """
     n, m = objectives.shape
     if n > _MAX_N:
         raise ValueError(f"at most {_MAX_N} individuals (got {n})")
     keys = _sortable(objectives).T
     sorted_keys = jax.lax.sort(keys, dimension=1)
-    below = _count_below(sorted_keys, keys)
+    below = _count_below(sorted_keys, keys, kernels)
     # not_above from below, not from a second search: at sorted position p, one past the last
     # position holding the same key; the first position of a row's key is its ``below``
     rows = jnp.arange(n, dtype=jnp.int32)
@@ -124,9 +134,13 @@ def _orders(objectives: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array, jax
     not_above = jnp.take_along_axis(past_run, below, axis=1, mode="clip")
     perm, pos, perms, poss = rows, rows, [], []
     for i in range(m):
-        packed = jax.lax.sort(below[i] * n + pos)
-        perm = jnp.take(perm, packed % n, mode="clip")
-        pos = xla_cpu.place(perm, rows)
+        if is_fast(kernels):
+            packed = jax.lax.sort(below[i] * n + pos)
+            perm = jnp.take(perm, packed % n, mode="clip")
+            pos = xla_cpu.place(perm, rows)
+        else:
+            perm = perm[jnp.argsort(below[i][perm], stable=True)].astype(jnp.int32)
+            pos = jnp.zeros(n, jnp.int32).at[perm].set(rows)
         perms.append(perm)
         poss.append(pos)
     return jnp.stack(perms), jnp.stack(poss), below, not_above
@@ -157,7 +171,7 @@ def _first_bits(count: jax.Array, n_words: int) -> jax.Array:
     return jnp.where(filled == _WORD, jnp.uint32(0xFFFFFFFF), partial)
 
 
-def _class_bits(perm, pos, below, not_above, table: np.ndarray, n_classes: int) -> jax.Array:
+def _class_bits(perm, pos, below, not_above, table: np.ndarray, n_classes: int, kernels: str) -> jax.Array:
     """Dominance-class bitsets, uint32 [K, N, W], indexed by position in objective 0's order:
     bit r' of bits[k - 1, r] is set iff (perm[0, r'], perm[0, r]) is in class k of ``table``
     (see _dominance_classes). Bits r' >= N are arbitrary; callers mask them.
@@ -170,9 +184,12 @@ def _class_bits(perm, pos, below, not_above, table: np.ndarray, n_classes: int) 
     """
     m, n = below.shape
     n_words = _n_words(n)
-    # rows in objective 0's order, through a scatter: XLA would otherwise fuse the last
-    # binary-search step of _orders into the row gathers below, once per word
-    below, not_above = (jax.vmap(xla_cpu.place, in_axes=(None, 0))(pos[0], x) for x in (below, not_above))
+    if is_fast(kernels):
+        # rows in objective 0's order, through a scatter: XLA would otherwise fuse the last
+        # binary-search step of _orders into the row gathers below, once per word
+        below, not_above = (jax.vmap(xla_cpu.place, in_axes=(None, 0))(pos[0], x) for x in (below, not_above))
+    else:
+        below, not_above = below[:, perm[0]], not_above[:, perm[0]]
     lt, le = [_first_bits(below[0], n_words)], [_first_bits(not_above[0], n_words)]
     if m > 1:
         sets = _prefix_sets(pos[0][perm[1:]], n_words).reshape((m - 1) * (n + 1), n_words)
@@ -205,17 +222,19 @@ def _pack(mask: jax.Array, n_words: int) -> jax.Array:
                    axis=1, dtype=jnp.uint32)
 
 
-def _class_counts(bits: jax.Array, members: jax.Array) -> jax.Array:
+def _class_counts(bits: jax.Array, members: jax.Array, kernels: str) -> jax.Array:
     """counts[k, b] = #{a in members : bit a of bits[k, b]}, int32 [K, N].
 
-    bits: uint32 [K, N, W]; members: uint32 [W]. Word popcounts are summed in int16 (N < 2^15
-    keeps sums exact) by `xla_cpu.halving_sum` (W is a multiple of 64).
+    bits: uint32 [K, N, W]; members: uint32 [W]. Fast: word popcounts are summed in int16
+    (N < 2^15 keeps sums exact) by `xla_cpu.halving_sum` (W is a multiple of 64).
     """
     counts = jax.lax.population_count(bits & members)
+    if not is_fast(kernels):
+        return jnp.sum(counts, axis=-1, dtype=jnp.int32)
     return xla_cpu.halving_sum(counts.astype(jnp.int16 if bits.shape[1] < 2 ** 15 else jnp.int32), -1)
 
 
-def _peel(key, bits: jax.Array, probs: np.ndarray, n_needed: int):
+def _peel(key, bits: jax.Array, probs: np.ndarray, n_needed: int, kernels: str):
     """Front index per individual by repeated extraction of the non-dominated set among the
     not yet ranked, each pass with fresh comparison draws (Sferes' dom_sort_basic with
     prob_dom_f); stops once ``n_needed`` rows are ranked, the rest stay _UNRANKED.
@@ -235,12 +254,12 @@ def _peel(key, bits: jax.Array, probs: np.ndarray, n_needed: int):
     log_keep = jnp.asarray(np.log1p(-np.where(uncertain, probs, 0.0)), jnp.float32)[:, None]
     stochastic = bool(np.any(uncertain))
     uncertain = jnp.asarray(uncertain)[:, None]
-    exposure = prng.exponential(key, (n,)) if stochastic else None
+    exposure = prng.exponential(key, (n,), kernels=kernels) if stochastic else None
 
     def one_pass(carry):
         ranks, hazard, front, n_ranked, _ = carry
         remaining = ranks == _UNRANKED
-        counts = _class_counts(bits, _pack(remaining, n_words))
+        counts = _class_counts(bits, _pack(remaining, n_words), kernels)
         free = remaining & jnp.all(uncertain | (counts == 0), axis=0)
         if stochastic:
             log_q = jnp.sum(jnp.where(uncertain, counts * log_keep, 0.0), axis=0)
@@ -255,34 +274,45 @@ def _peel(key, bits: jax.Array, probs: np.ndarray, n_needed: int):
     return ranks, n_fronts, n_before_last
 
 
-def _sort_ranks(key, objectives, pressure: Sequence[float], n_needed: int):
+def _sort_ranks(key, objectives, pressure: Sequence[float], n_needed: int, kernels: str):
     """_peel on float32 objectives [N, M]; also returns the _orders it built."""
-    orders = _orders(objectives)
+    orders = _orders(objectives, kernels)
     table, probs = _dominance_classes(pressure)
     n = objectives.shape[0]
     if len(probs) == 0:
         return (jnp.zeros(n, jnp.int32), jnp.int32(1), jnp.int32(0)), orders
     perm, pos, below, not_above = orders
-    bits = _class_bits(perm, pos, below, not_above, table, len(probs))
-    ranks, n_fronts, n_before_last = _peel(key, bits, probs, n_needed)
+    bits = _class_bits(perm, pos, below, not_above, table, len(probs), kernels)
+    ranks, n_fronts, n_before_last = _peel(key, bits, probs, n_needed, kernels)
     return (ranks[pos[0]], n_fronts, n_before_last), orders
 
 
-def _crowding(objectives: jax.Array, ranks: jax.Array, perm: jax.Array, pos: jax.Array) -> jax.Array:
+def _crowding(objectives: jax.Array, ranks: jax.Array, perm: jax.Array, pos: jax.Array,
+              kernels: str) -> jax.Array:
     """crowding_distances from the orders of _orders (perm, pos int32 [M, N])."""
     n, m = objectives.shape
+    if not is_fast(kernels):
+        # one buffer shared with the caller, as the fast scatters below ensure: XLA must not
+        # recompute the objectives inside the gathers (see the comment there)
+        objectives = jax.lax.optimization_barrier(objectives)
     group = jnp.minimum(ranks, n)  # unranked rows form one more group
     index = jnp.arange(n, dtype=jnp.int32)
     distance = jnp.zeros(n, jnp.float32)
     for i in range(m):
-        packed = jax.lax.sort(group * n + pos[i])
-        order = jnp.take(perm[i], packed % n, mode="clip")
-        g = packed // n
-        # rows into this order by a scatter, not a gather: a scatter never absorbs the
-        # producer of its operand, so the objectives stay one buffer shared with the caller.
-        # XLA would otherwise recompute them inside these kernels, rounded differently
-        # depending on the vmapped batch size (a seed's run would depend on its batch).
-        v = xla_cpu.place(xla_cpu.place(order, index), objectives)[:, i]  # v[j] = objectives[order[j], i]
+        if is_fast(kernels):
+            packed = jax.lax.sort(group * n + pos[i])
+            order = jnp.take(perm[i], packed % n, mode="clip")
+            g = packed // n
+            # rows into this order by a scatter, not a gather: a scatter never absorbs the
+            # producer of its operand, so the objectives stay one buffer shared with the
+            # caller. XLA would otherwise recompute them inside these kernels, rounded
+            # differently depending on the vmapped batch size (a seed's run would depend on
+            # its batch).
+            v = xla_cpu.place(xla_cpu.place(order, index), objectives)[:, i]  # v[j] = objectives[order[j], i]
+        else:
+            order = perm[i][jnp.argsort(group[perm[i]], stable=True)]
+            g = group[order]
+            v = objectives[order, i]
         first = jnp.concatenate([jnp.array([True]), g[1:] != g[:-1]])
         last = jnp.concatenate([g[1:] != g[:-1], jnp.array([True])])
         lo = jnp.take(v, jax.lax.cummax(jnp.where(first, index, 0)), mode="clip")
@@ -291,28 +321,32 @@ def _crowding(objectives: jax.Array, ranks: jax.Array, perm: jax.Array, pos: jax
         prev_v = jnp.concatenate([v[:1], v[:-1]])
         next_v = jnp.concatenate([v[1:], v[-1:]])
         gap = jnp.where(span > 0, (next_v - prev_v) / jnp.where(span > 0, span, 1.0), 0.0)
-        distance = distance + xla_cpu.place(order, jnp.where(first | last, jnp.inf, gap))
+        contribution = jnp.where(first | last, jnp.inf, gap)
+        if is_fast(kernels):
+            distance = distance + xla_cpu.place(order, contribution)
+        else:
+            distance = distance.at[order].add(contribution)
     return distance
 
 
-@jax.jit
-def _deterministic_ranks(f):
-    (ranks, _, _), _ = _sort_ranks(jax.random.PRNGKey(0), f, (1.0,) * f.shape[1], f.shape[0])
+@partial(jax.jit, static_argnames="kernels")
+def _deterministic_ranks(f, kernels: str):
+    (ranks, _, _), _ = _sort_ranks(jax.random.PRNGKey(0), f, (1.0,) * f.shape[1], f.shape[0], kernels)
     return ranks
 
 
-def nondominated_ranks(objectives, maximize: Sequence[bool]) -> jax.Array:
+def nondominated_ranks(objectives, maximize: Sequence[bool], kernels: str = "fast") -> jax.Array:
     """Pareto front index of every row (0 = first front), plain deterministic dominance.
 
     objectives: [N, M]; maximize: length-M booleans (False = that column is minimised).
     Returns int32 [N]. Equal rows share a front.
     """
     signs = jnp.where(jnp.asarray(maximize, bool), 1.0, -1.0)
-    return _deterministic_ranks(jnp.asarray(objectives, jnp.float32) * signs)
+    return _deterministic_ranks(jnp.asarray(objectives, jnp.float32) * signs, kernels=kernels)
 
 
-@jax.jit
-def crowding_distances(objectives, ranks) -> jax.Array:
+@partial(jax.jit, static_argnames="kernels")
+def crowding_distances(objectives, ranks, kernels: str = "fast") -> jax.Array:
     """Crowding distance of Deb et al. 2002 within each front, float32 [N].
 
     For each objective in turn, members of a front are stably sorted by value, starting from
@@ -323,8 +357,8 @@ def crowding_distances(objectives, ranks) -> jax.Array:
     ignored by callers. objectives: [N, M]; ranks: int [N].
     """
     f = jnp.asarray(objectives, jnp.float32)
-    perm, pos, _, _ = _orders(f)
-    return _crowding(f, jnp.asarray(ranks, jnp.int32), perm, pos)
+    perm, pos, _, _ = _orders(f, kernels)
+    return _crowding(f, jnp.asarray(ranks, jnp.int32), perm, pos, kernels)
 
 
 def _pressure_thresholds(pressure: Sequence[float]) -> np.ndarray:
@@ -332,14 +366,16 @@ def _pressure_thresholds(pressure: Sequence[float]) -> np.ndarray:
     return np.round(np.asarray(pressure, np.float64) * 2 ** _PRESSURE_BITS).astype(np.int64)
 
 
-def stochastic_ranks(key, objectives: jax.Array, pressure: Sequence[float], n_needed: int) -> jax.Array:
+def stochastic_ranks(key, objectives: jax.Array, pressure: Sequence[float], n_needed: int,
+                     kernels: str = "fast") -> jax.Array:
     """Front index under stochastic dominance, int32 [N]; peeling stops once ``n_needed``
     rows are ranked (the others stay unranked, int32 max). objectives: [N, M], maximised."""
-    (ranks, _, _), _ = _sort_ranks(key, jnp.asarray(objectives, jnp.float32), pressure, n_needed)
+    (ranks, _, _), _ = _sort_ranks(key, jnp.asarray(objectives, jnp.float32), pressure, n_needed, kernels)
     return ranks
 
 
-def survivors(key, objectives: jax.Array, pressure: Sequence[float], n_survivors: int):
+def survivors(key, objectives: jax.Array, pressure: Sequence[float], n_survivors: int,
+              kernels: str = "fast"):
     """(mu + lambda) environmental selection: whole fronts in order, the last partial front by
     decreasing crowding distance (ties: lower row first).
 
@@ -348,8 +384,8 @@ def survivors(key, objectives: jax.Array, pressure: Sequence[float], n_survivors
     tournaments).
     """
     f = jnp.asarray(objectives, jnp.float32)
-    (ranks, n_fronts, n_before_last), (perm, pos, _, _) = _sort_ranks(key, f, pressure, n_survivors)
-    crowd = _crowding(f, ranks, perm, pos)
+    (ranks, n_fronts, n_before_last), (perm, pos, _, _) = _sort_ranks(key, f, pressure, n_survivors, kernels)
+    crowd = _crowding(f, ranks, perm, pos, kernels)
     # the last pass's front is the only partial one; take its n_wanted most crowded
     n_wanted = n_survivors - n_before_last
     less_crowded = jnp.where(ranks == n_fronts - 1, _sortable(-crowd), np.iinfo(np.int32).max)
@@ -363,7 +399,7 @@ def survivors(key, objectives: jax.Array, pressure: Sequence[float], n_survivors
 
 
 def tournament_winners(key, objectives: jax.Array, crowding: jax.Array,
-                       pressure: Sequence[float]) -> jax.Array:
+                       pressure: Sequence[float], kernels: str = "fast") -> jax.Array:
     """Parent indices from binary tournaments as Sferes' Pnsga::_selection, int32 [N].
 
     Two random permutations of the N parents are cut into consecutive pairs; each pair plays
@@ -371,16 +407,17 @@ def tournament_winners(key, objectives: jax.Array, crowding: jax.Array,
     then a fair coin. N must be even.
     """
     n = objectives.shape[0]
-    k_perm1, k_perm2, k_used, k_coin = prng.split(key, 4)
-    pairs = jnp.concatenate([prng.permutation(k_perm1, n), prng.permutation(k_perm2, n)]).reshape(n, 2)
+    k_perm1, k_perm2, k_used, k_coin = prng.split(key, 4, kernels=kernels)
+    pairs = jnp.concatenate([prng.permutation(k_perm1, n, kernels=kernels),
+                             prng.permutation(k_perm2, n, kernels=kernels)]).reshape(n, 2)
     a, b = pairs[:, 0], pairs[:, 1]
     thresholds = jnp.asarray(_pressure_thresholds(pressure))
-    draws = prng.bits(k_used, (n, objectives.shape[1])).astype(jnp.uint16).astype(jnp.int32)
+    draws = prng.bits(k_used, (n, objectives.shape[1]), kernels=kernels).astype(jnp.uint16).astype(jnp.int32)
     used = draws < thresholds
     fa, fb = objectives[a], objectives[b]
     a_better = jnp.any(used & (fa > fb), axis=1)
     b_better = jnp.any(used & (fb > fa), axis=1)
-    coin = prng.bernoulli(k_coin, 0.5, (n,))
+    coin = prng.bernoulli(k_coin, 0.5, (n,), kernels=kernels)
     a_wins = jnp.where(a_better != b_better, a_better,
                        jnp.where(crowding[a] != crowding[b], crowding[a] > crowding[b], coin))
     return jnp.where(a_wins, a, b)

@@ -6,6 +6,11 @@ from hypothesis import given, settings, strategies as st
 
 from evojax_mod.genomes import circuit
 from evojax_mod.modularity import simplify_to_outputs
+from evojax_mod.tasks import get_task, goal_code, sub_goal_detectors
+from evojax_mod.tasks import target as task_target
+
+XOR_XY, XOR_ZW = 0xAAAA ^ 0xCCCC, 0xF0F0 ^ 0xFF00  # truth tables over the 16 patterns
+GOAL_TABLES = {"G1": jnp.uint32(XOR_XY & XOR_ZW), "G2": jnp.uint32(XOR_XY | XOR_ZW)}
 
 SPEC = circuit.CircuitSpec()  # 4 inputs, 14 gates: every test shares one set of shapes
 X, Y, Z, W = range(4)
@@ -120,21 +125,20 @@ def modular_circuit(goal):
 def test_modular_circuit_solves_its_goal(goal, size):
     g = modular_circuit(goal)
     out = circuit.output_table(g, SPEC)
-    target = circuit.goal_table(circuit.GOAL_CODES[goal], SPEC)
+    target = GOAL_TABLES[goal]
     assert float(circuit.fraction_correct(out, target, SPEC)) == 1.0
     # KA: solutions of 10 (fixed goal) and 11 (modular, varying goals) NAND gates.
     assert int(circuit.n_active_gates(g, SPEC)) == size
-    other = circuit.goal_table(circuit.GOAL_CODES["G1" if goal == "G2" else "G2"], SPEC)
+    other = GOAL_TABLES["G1" if goal == "G2" else "G2"]
     # AND and OR of the two XORs differ where exactly one XOR is on: half the patterns.
     assert float(circuit.fraction_correct(out, other, SPEC)) == 0.5
 
 
-def test_goal_tables():
-    xor_xy, xor_zw = 0xAAAA ^ 0xCCCC, 0xF0F0 ^ 0xFF00
-    assert int(circuit.goal_table(circuit.GOAL_CODES["G1"], SPEC)) == xor_xy & xor_zw
-    assert int(circuit.goal_table(circuit.GOAL_CODES["G2"], SPEC)) == xor_xy | xor_zw
-    traced = jax.jit(lambda code: circuit.goal_table(code, SPEC))
-    assert int(traced(circuit.GOAL_CODES["G2"])) == xor_xy | xor_zw
+def test_the_circuits_task_goals_pack_to_the_xor_tables():
+    task = get_task("circuits")
+    for name, table in GOAL_TABLES.items():
+        packed = circuit.pack_bits(jnp.asarray(task_target(task, goal_code(task, name))))
+        assert int(packed) == int(table)
 
 
 def test_fraction_correct_counts_agreeing_patterns():
@@ -198,6 +202,11 @@ def test_sub_goal_motif_detection():
     pointers = [(0, 1), (0, 4), (1, 4), (5, 6), (2, 3), (2, 8), (3, 8), (9, 10), (7, 11)]
     pointers += [(0, 0)] * (spec.max_gates - len(pointers))
     genome = circuit.CircuitGenome(gate_inputs=jnp.asarray(pointers, jnp.int32), output=jnp.int32(12))
-    assert np.asarray(circuit.computes_sub_goals(genome, spec)).tolist() == [True, True]
-    only_xy = genome.replace(output=jnp.int32(7))
-    assert np.asarray(circuit.computes_sub_goals(only_xy, spec)).tolist() == [True, False]
+    task = get_task("circuits")
+
+    def detected(g):
+        values = np.asarray(circuit.table_bits(circuit.truth_tables(g, spec), spec))
+        return sub_goal_detectors(values, task, np.asarray(circuit.active_nodes(g, spec))).tolist()
+
+    assert detected(genome) == [True, True]
+    assert detected(genome.replace(output=jnp.int32(7))) == [True, False]

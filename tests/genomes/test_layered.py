@@ -1,3 +1,4 @@
+import dataclasses
 from functools import partial
 
 import jax
@@ -55,7 +56,7 @@ def test_spec_shapes():
 
 
 def test_express_matches_a_per_node_reference():
-    inputs = retina_task().inputs
+    inputs = retina_task().inputs_pm1()
     pop = random_genomes(20)
     for i in range(20):
         g = one(pop, i)
@@ -170,7 +171,7 @@ def test_functional_edges_match_the_graph_simplification(seed):
 
 
 def test_sign_fast_path_equals_tanh_bit_for_bit():
-    inputs = jnp.asarray(retina_task().inputs)
+    inputs = jnp.asarray(retina_task().inputs_pm1())
     pop = random_genomes(300, seed=7)
     fast = jax.jit(jax.vmap(lambda g: layered.express(g, SPEC, inputs)))(pop)
     plain = _population_tanh(pop, SPEC, inputs)
@@ -222,19 +223,70 @@ def test_integer_signs_equal_the_tanh_reference_in_int8_and_int16(seed):
                                   np.sign(numpy_forward(full, SPEC, extremes))[:, 0])
 
 
+KERNELS = pytest.mark.parametrize("kernels", ["fast", "plain"])
+prefix_counts = jax.jit(layered._prefix_counts, static_argnums=1)
+first_above = jax.jit(layered._first_above, static_argnums=2)
+
+
+@KERNELS
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.booleans(), min_size=1, max_size=140))
-def test_prefix_counts_equal_cumsum(mask):
-    got = np.asarray(layered._prefix_counts(jnp.asarray(mask)))
-    np.testing.assert_array_equal(got, np.cumsum(mask))
+@given(mask=st.lists(st.booleans(), min_size=1, max_size=140))
+def test_prefix_counts_equal_cumsum(mask, kernels):
+    got = prefix_counts(jnp.asarray(mask), kernels)
+    assert got.dtype == jnp.int32
+    np.testing.assert_array_equal(np.asarray(got), np.cumsum(mask))
 
 
+@KERNELS
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.integers(0, 5), min_size=1, max_size=106), st.floats(0.0, 0.999))
-def test_first_above_is_argmax_of_the_first_entry_above(steps, fraction):
+@given(steps=st.lists(st.integers(0, 5), min_size=1, max_size=106), fraction=st.floats(0.0, 0.999))
+def test_first_above_is_argmax_of_the_first_entry_above(steps, fraction, kernels):
     cumulative = np.cumsum(steps).astype(np.float32)
     threshold = np.float32(fraction) * cumulative[-1]
     if cumulative[-1] == 0:
         threshold = np.float32(-1.0)  # every entry is above: the first one
-    got = int(layered._first_above(jnp.asarray(cumulative), threshold))
-    assert got == int(np.argmax(cumulative > threshold))
+    got = first_above(jnp.asarray(cumulative), threshold, kernels)
+    assert got.dtype == jnp.int32
+    assert int(got) == int(np.argmax(cumulative > threshold))
+    # integer counts (the removal's search) and a threshold above every entry: the last index
+    integers = jnp.asarray(np.cumsum(steps), jnp.int32)
+    assert int(first_above(integers, jnp.int32(integers[-1]), kernels)) == len(steps) - 1
+
+
+# fast vs plain: the same bits, whole functions jitted
+PLAIN = dataclasses.replace(SPEC, kernels="plain")
+FULL = layered.LayeredSpec(init_connections=(90, 107), add_rate=0.9, remove_rate=0.9, bias_rate=0.5,
+                           weight_changes_per_genome=30.0)
+
+
+def assert_same_bits(fast, plain):
+    for a, b in zip(jax.tree.leaves(fast), jax.tree.leaves(plain)):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from([SPEC, FULL, layered.LayeredSpec(init_connections=(0, 3))]))
+def test_plain_init_and_mutate_have_the_same_bits(seed, spec):
+    """Sparse, dense (full nets: no room to add) and near-empty parents; every operation likely."""
+    plain = dataclasses.replace(spec, kernels="plain")
+    parents = random_genomes(300, seed=seed % 10**6, spec=spec)
+    assert_same_bits(parents, random_genomes(300, seed=seed % 10**6, spec=plain))
+    keys = jax.random.split(jax.random.PRNGKey(seed), 300)
+    kids = mutate_each(keys, parents, spec)
+    assert_same_bits(kids, mutate_each(keys, parents, plain))
+    assert np.any(np.asarray(kids.edge_mask != parents.edge_mask))
+
+
+def test_plain_expression_has_the_same_bits():
+    inputs = jnp.asarray(retina_task().inputs_pm1())
+    pop = random_genomes(200, seed=8)
+    assert_same_bits(_population_signs(pop, SPEC, inputs), _population_signs(pop, PLAIN, inputs))
+    express = jax.jit(jax.vmap(layered.express, in_axes=(0, None, None)), static_argnums=1)
+    assert_same_bits(express(pop, SPEC, inputs), express(pop, PLAIN, inputs))
+
+
+def test_spec_kernels_are_validated():
+    assert PLAIN.validated() is PLAIN
+    with pytest.raises(ValueError, match="kernels"):
+        layered.LayeredSpec(kernels="auto").validated()

@@ -52,9 +52,9 @@ def preset_path(name: str) -> Path:
     return HERE.parent.parent / "configs" / f"{name}.yaml"
 
 
-def run_preset(name: str):
+def run_preset(name: str, extra: dict | None = None):
     import evojax_mod as em
-    config = em.load_config(preset_path(name), overrides=PRESETS[name])
+    config = em.load_config(preset_path(name), overrides={**PRESETS[name], **(extra or {})})
     return em.run(config, None, progress=False)
 
 

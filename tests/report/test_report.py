@@ -7,10 +7,12 @@ import pytest
 
 from evojax_mod import records
 from evojax_mod.config import config_from_dict
-from evojax_mod.engine import METRIC_NAMES, Experiment
+from evojax_mod.experiments.clune import METRICS, CluneExperiment
 from evojax_mod.genomes import layered
 from evojax_mod.report import compare, final_table, plot_champions, report
-from evojax_mod.report.summaries import TABLE_ROWS, champion_networks
+from evojax_mod.report.summaries import champion_networks
+
+METRIC_NAMES = tuple(m.name for m in METRICS)
 
 SEEDS, LOG_EVERY, N_LOGS = 6, 10, 3
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -55,10 +57,10 @@ def make_run(root: Path, name: str, q_level: float, seed: int) -> Path:
     run_dir.mkdir()
     cfg = config(name)
     records.write_config(run_dir, cfg)
-    spec = Experiment(cfg).spec
+    spec = CluneExperiment(cfg).spec
     champions = random_champions(spec, seed)
     records.write_records(run_dir, synthetic_rows(champions, q_level, seed),
-                          LOG_EVERY * np.arange(N_LOGS), METRIC_NAMES, champions,
+                          LOG_EVERY * np.arange(N_LOGS), METRICS, champions,
                           (np.asarray(spec.x), np.asarray(spec.y)))
     return run_dir
 
@@ -77,12 +79,13 @@ def test_final_table_has_per_seed_values_at_the_last_generation(runs):
     table = final_table(runs[1])
     assert table["name"] == "pcc" and table["generation"] == LOG_EVERY * (N_LOGS - 1)
     assert table["seeds"] == SEEDS
-    for key in ("q", "cost", "edges", "functional_edges", "performance", "generations_to_perfect"):
+    for key in ("champion_q", "champion_cost", "champion_edges", "champion_performance",
+                "first_perfect_generation", "left_right", "sub_goal_modules"):
         assert table[key].shape == (SEEDS,)
-    assert table["left_right"].dtype == bool and table["left_right"].shape == (SEEDS,)
-    assert np.isnan(table["generations_to_perfect"][:2]).all()
-    np.testing.assert_array_equal(table["generations_to_perfect"][2:], 10)
-    assert np.all(np.abs(table["q"] - 0.45) < 0.2)
+    assert set(np.unique(table["left_right"])) <= {0.0, 1.0}
+    assert np.isnan(table["first_perfect_generation"][:2]).all()
+    np.testing.assert_array_equal(table["first_perfect_generation"][2:], 10)
+    assert np.all(np.abs(table["champion_q"] - 0.45) < 0.2)
 
 
 def test_final_table_of_a_partial_run_uses_the_last_generation_every_seed_has(runs, tmp_path):
@@ -97,7 +100,8 @@ def test_final_table_of_a_partial_run_uses_the_last_generation_every_seed_has(ru
 
 
 def test_left_right_split_of_two_separate_retina_halves():
-    spec = Experiment(config("lr")).spec
+    exp = CluneExperiment(config("lr"))
+    spec = exp.spec
     src, dst = spec.edge_endpoints
     # Left inputs feed hidden 8, 9 -> 16 -> 20, right inputs 14, 15 -> 19 -> 21; both reach 22.
     pairs = [(0, 8), (1, 8), (2, 9), (3, 9), (4, 14), (5, 14), (6, 15), (7, 15), (8, 16),
@@ -109,11 +113,13 @@ def test_left_right_split_of_two_separate_retina_halves():
     champions = {"champion_edge_mask": np.stack([mask, cut])[:, None],
                  "champion_weight_index": np.full((2, 1, spec.n_edges), 3, np.int8),
                  "champion_bias_index": np.zeros((2, 1, spec.n_neurons), np.int8)}
-    whole, half = champion_networks(spec, champions, 0)
-    assert whole.left_right and not half.left_right
-    assert whole.functional.sum() == len(pairs) and half.functional.sum() == 9
+    whole, half = champion_networks(exp, champions, 0)
+    groups = exp.task.input_groups
+    assert whole.splits(groups) and not half.splits(groups)
+    assert whole.network.edges.sum() == len(pairs) and half.network.edges.sum() == 9
     assert np.all(half.modules[:4] == -1)
-    np.testing.assert_array_equal(whole.weights[mask], spec.weight_values[3])
+    np.testing.assert_array_equal(whole.network.adjacency[src[mask], dst[mask]], spec.weight_values[3])
+    assert (half.network.all_edges != 0).sum() == len(pairs) - 1  # the genome keeps the cut-off edges
 
 
 def test_report_writes_non_empty_pngs(runs):
@@ -135,7 +141,9 @@ def test_compare_two_runs_gives_rows_p_values_and_a_figure(runs, tmp_path):
     assert figure == tmp_path / "compare.png" and is_png(figure)
     lines = text.splitlines()
     assert "pa" in lines[0] and "pcc" in lines[0] and "p (Mann-Whitney)" in lines[0]
-    for title, _ in TABLE_ROWS:
+    rows = final_table(runs[0])["rows"]
+    assert [key for _, key, _ in rows][:2] == ["best_performance", "champion_performance"]
+    for title, _, _ in rows:
         assert sum(line.startswith(title) for line in lines) == 1
     q_line = next(line for line in lines if line.startswith("final Q"))
     assert float(q_line.split()[-1]) < 0.01  # Q around 0.15 vs 0.45 over 6 seeds each
@@ -150,7 +158,7 @@ def test_compare_markdown_and_default_figure_place(runs):
     lines = text.splitlines()
     assert all(line.startswith("| ") and line.endswith(" |") for line in lines)
     assert set(lines[1].replace(" ", "")) == {"|", "-"}
-    assert len(lines) == 2 + 1 + len(TABLE_ROWS)
+    assert len(lines) == 2 + 1 + len(final_table(runs[0])["rows"])
 
 
 def test_compare_single_run_has_no_p_column(runs, tmp_path):

@@ -36,11 +36,15 @@ def deap_fronts(f):
     return ranks, crowd
 
 
+KERNELS = pytest.mark.parametrize("kernels", ["fast", "plain"])
+
+
+@KERNELS
 @settings(max_examples=40, deadline=None)
-@given(objective_sets)
-def test_ranks_and_crowding_equal_deap(f):
-    ranks = np.asarray(nsga2.nondominated_ranks(f, [True] * 3))
-    crowd = np.asarray(nsga2.crowding_distances(f, ranks))
+@given(f=objective_sets)
+def test_ranks_and_crowding_equal_deap(f, kernels):
+    ranks = np.asarray(nsga2.nondominated_ranks(f, [True] * 3, kernels=kernels))
+    crowd = np.asarray(nsga2.crowding_distances(f, ranks, kernels=kernels))
     deap_ranks, deap_crowd = deap_fronts(f)
     np.testing.assert_array_equal(ranks, deap_ranks)
     # DEAP divides the Deb sum by the number of objectives
@@ -151,40 +155,43 @@ def plain_class_counts(f, pressure, members):
     return np.stack([((classes == k + 1) & members[:, None]).sum(0) for k in range(len(probs))])
 
 
-@partial(jax.jit, static_argnums=1)  # eagerly, every one of the many small ops compiles per shape
-def _bitset_class_counts(f, pressure, members):
+@partial(jax.jit, static_argnums=(1, 3))  # eagerly, every one of the many small ops compiles per shape
+def _bitset_class_counts(f, pressure, members, kernels):
     table, probs = nsga2._dominance_classes(pressure)
-    perm, pos, below, not_above = nsga2._orders(f)
-    bits = nsga2._class_bits(perm, pos, below, not_above, table, len(probs))  # objective 0's order
-    counts = nsga2._class_counts(bits, nsga2._pack(members[perm[0]], bits.shape[2]))
+    perm, pos, below, not_above = nsga2._orders(f, kernels)
+    bits = nsga2._class_bits(perm, pos, below, not_above, table, len(probs), kernels)  # objective 0's order
+    counts = nsga2._class_counts(bits, nsga2._pack(members[perm[0]], bits.shape[2]), kernels)
     return counts[:, pos[0]]
 
 
-def class_counts(f, pressure, members):
-    return np.asarray(_bitset_class_counts(jnp.asarray(f, jnp.float32), tuple(pressure), jnp.asarray(members)))
+def class_counts(f, pressure, members, kernels="fast"):
+    return np.asarray(_bitset_class_counts(jnp.asarray(f, jnp.float32), tuple(pressure), jnp.asarray(members),
+                                           kernels))
 
 
 pressures = st.sampled_from([(1.0, 0.25, 1.0), (1.0, 1.0, 1.0), (0.5, 0.25, 0.75), (0.3, 1.0, 0.3)])
 
 
+@KERNELS
 @settings(max_examples=40, deadline=None)
-@given(objective_sets, pressures, arrays(bool, 40))
-def test_bitset_class_counts_equal_plain_counts(f, pressure, members):
+@given(f=objective_sets, pressure=pressures, members=arrays(bool, 40))
+def test_bitset_class_counts_equal_plain_counts(f, pressure, members, kernels):
     f = f - 2.0  # negative values and zeros of both signs
     f[f == 0] *= np.where(np.arange((f == 0).sum()) % 2, -1.0, 1.0)
-    np.testing.assert_array_equal(class_counts(f, pressure, members),
+    np.testing.assert_array_equal(class_counts(f, pressure, members, kernels),
                                   plain_class_counts(f, pressure, members))
 
 
+@KERNELS
 @pytest.mark.parametrize("n", [1, 33, 2100])
-def test_bitset_class_counts_across_words(n):
+def test_bitset_class_counts_across_words(n, kernels):
     rng = np.random.default_rng(n)
     f = np.stack([rng.integers(0, 30, n) / 256, -rng.gamma(4.0, 5.0, n), rng.random(n)], 1)
     f = f.astype(np.float32)
     f[::7, 1] = np.inf
     members = rng.random(n) < 0.7
     for pressure in [(1.0, 0.25, 1.0), (0.5, 0.25, 0.75)]:
-        np.testing.assert_array_equal(class_counts(f, pressure, members),
+        np.testing.assert_array_equal(class_counts(f, pressure, members, kernels),
                                       plain_class_counts(f, pressure, members))
 
 
@@ -199,10 +206,14 @@ def test_class_cubes_cover_exactly_their_class(pressure):
         assert covered == set(np.flatnonzero(table == k).tolist())
 
 
+orders = jax.jit(nsga2._orders, static_argnums=1)
+
+
+@KERNELS
 @settings(max_examples=40, deadline=None)
-@given(objective_sets)
-def test_orders_are_deaps_chain_of_stable_sorts(f):
-    perm, pos, below, not_above = map(np.asarray, nsga2._orders(jnp.asarray(f, jnp.float32)))
+@given(f=objective_sets)
+def test_orders_are_deaps_chain_of_stable_sorts(f, kernels):
+    perm, pos, below, not_above = map(np.asarray, orders(jnp.asarray(f, jnp.float32), kernels))
     order = np.arange(len(f))
     for i in range(f.shape[1]):
         order = order[np.argsort(f[order, i], kind="stable")]
@@ -243,3 +254,50 @@ def test_stochastic_sort_matches_sferes_over_many_passes():
 def test_too_many_individuals_is_refused():
     with pytest.raises(ValueError, match="at most"):
         nsga2.survivors(jax.random.PRNGKey(0), jnp.zeros((nsga2._MAX_N + 1, 2)), (1.0, 1.0), 2)
+
+
+# fast vs plain: the same bits, whole functions jitted
+select_with = jax.jit(nsga2.survivors, static_argnums=(2, 3), static_argnames="kernels")
+play_with = jax.jit(nsga2.tournament_winners, static_argnums=3, static_argnames="kernels")
+
+
+def assert_same_bits(fast, plain):
+    for a, b in zip(jax.tree.leaves(fast), jax.tree.leaves(plain)):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+@settings(max_examples=25, deadline=None)
+@given(objective_sets, pressures, st.sampled_from([1, 9, 20, 40]), st.integers(0, 2**32 - 1))
+def test_plain_survivors_and_tournaments_have_the_same_bits(f, pressure, n_survivors, seed):
+    f = (f - 2.0) * np.array([1.0, -0.5, 0.25])
+    key = jax.random.PRNGKey(seed)
+    chosen, crowd = select_with(key, f, pressure, n_survivors, kernels="fast")
+    assert_same_bits((chosen, crowd), select_with(key, f, pressure, n_survivors, kernels="plain"))
+    assert_same_bits(play_with(key, f, np.asarray(crowd[:1]).repeat(40), pressure, kernels="fast"),
+                     play_with(key, f, np.asarray(crowd[:1]).repeat(40), pressure, kernels="plain"))
+
+
+@pytest.mark.parametrize("n", [2, 601, 2000])
+def test_plain_kernels_have_the_same_bits_on_clune_like_objectives(n):
+    """Performance in 1/256 steps, a cost with ties and infinities, diversity in (0, 1): many
+    fronts, a stochastic sort over many passes, and crowding ties."""
+    rng = np.random.default_rng(n)
+    f = np.stack([rng.integers(0, 40, n) / 256, -rng.poisson(30.0, n).astype(float), rng.random(n)], 1)
+    f[::11, 1] = -np.inf
+    f = f.astype(np.float32)
+    key = jax.random.PRNGKey(n)
+    for pressure in [(1.0, 0.25, 1.0), (1.0, 1.0, 1.0)]:
+        fast = select_with(key, f, pressure, n // 2, kernels="fast")
+        assert_same_bits(fast, select_with(key, f, pressure, n // 2, kernels="plain"))
+        f_parents, crowd = f[np.asarray(fast[0])], fast[1]
+        assert_same_bits(play_with(key, f_parents, crowd, pressure, kernels="fast"),
+                         play_with(key, f_parents, crowd, pressure, kernels="plain"))
+    ranks = nsga2.nondominated_ranks(f, [True] * 3)
+    assert_same_bits(ranks, nsga2.nondominated_ranks(f, [True] * 3, kernels="plain"))
+    assert_same_bits(nsga2.crowding_distances(f, ranks), nsga2.crowding_distances(f, ranks, kernels="plain"))
+
+
+def test_an_unknown_kernels_value_is_refused():
+    with pytest.raises(ValueError, match="kernels"):
+        nsga2.survivors(jax.random.PRNGKey(0), jnp.zeros((4, 2)), (1.0, 1.0), 2, kernels="auto")

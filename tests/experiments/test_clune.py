@@ -7,7 +7,9 @@ import jax
 import numpy as np
 import pytest
 
-from evojax_mod import engine, records
+from evojax_mod import loop, records
+from evojax_mod.experiments.clune import METRICS
+from evojax_mod.experiments.registry import experiment_for
 from evojax_mod.config import config_from_dict
 from evojax_mod.runner import RunError, run
 
@@ -38,7 +40,7 @@ def test_run_directory_contents(full_run):
     for name in (records.CONFIG, records.METRICS, records.CHAMPIONS, records.CHECKPOINT, records.SUMMARY):
         assert (out / name).is_file()
     m = records.read_metrics(out)
-    assert list(m) == ["seed", "generation", *engine.METRIC_NAMES]
+    assert list(m) == ["seed", "generation", *(m.name for m in METRICS)]
     assert len(m["seed"]) == 4 * 5  # generations 0, 3, 6, 9, 12 for 4 seeds
     np.testing.assert_array_equal(np.unique(m["generation"]), [0, 3, 6, 9, 12])
     assert np.all((m["best_performance"] >= m["mean_performance"]) & (m["best_performance"] <= 1))
@@ -71,12 +73,12 @@ def test_seeds_run_in_batches_one_after_another_give_the_same_bits(full_run):
 
 def test_configs_that_differ_only_in_run_length_or_seeds_share_compiled_programs(full_run):
     other = small_config(generations=30, seed=7, checkpoint_every=15)
-    assert engine.experiment_for(other) == engine.experiment_for(small_config())
-    assert hash(engine.experiment_for(other)) == hash(engine.experiment_for(small_config()))
-    assert engine.experiment_for(small_config(population=26)) != engine.experiment_for(small_config())
-    before = engine.batched_init._cache_size()
-    state, _, _ = engine.batched_init(engine.experiment_for(other), engine.seed_keys(other))
-    assert engine.batched_init._cache_size() == before
+    assert experiment_for(other) == experiment_for(small_config())
+    assert hash(experiment_for(other)) == hash(experiment_for(small_config()))
+    assert experiment_for(small_config(population=26)) != experiment_for(small_config())
+    before = loop.batched_init._cache_size()
+    state, _, _ = loop.batched_init(experiment_for(other), loop.seed_keys(other.run.seed, other.run.seeds))
+    assert loop.batched_init._cache_size() == before
     assert not np.array_equal(state.parents.edge_mask, full_run.state.parents.edge_mask)  # seed 7 is not seed 0
 
 

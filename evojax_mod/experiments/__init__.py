@@ -1,0 +1,2 @@
+"""Experiments: the interface (`base`), its implementations (`clune`, `elitist`) and the
+registry that picks one for a config (`registry.experiment_for`)."""

@@ -1,0 +1,170 @@
+"""The interface every experiment implements, and what the experiments share.
+
+An experiment is the static, compiled form of a config (hashable: a static argument of jit).
+It offers a pure, jittable generation and everything the host side needs to record, report
+and analyse a run without knowing which experiment it is:
+
+    init(key) -> state                  one seed's initial state (vmapped over seeds by the loop)
+    step(state) -> state                one generation, pure
+    metrics(state) -> (row, champion)   float32 [K] in the order of `metric_specs`, and the
+                                        champion genome (a pytree of one individual)
+    metric_specs                        name, dtype, direction and summary of each column
+    genome_from_record(champions, seed, index)   a recorded champion back as a genome
+    network(genome) -> Network          the directed graph of any genome (numpy)
+    activations(genome) -> [n, P]       every node's value on every input pattern (numpy)
+
+Runner, records, report, compare, analyze and the command line read only this interface;
+`experiments.registry` maps config kinds to experiment classes.
+"""
+from __future__ import annotations
+
+import abc
+import dataclasses
+from dataclasses import dataclass
+from functools import cached_property
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from evojax_mod.config import ExperimentConfig
+from evojax_mod.schedules import schedule_from
+from evojax_mod.tasks import BooleanTask, get_task, target_bits
+
+# How `report` and `compare` summarise a metric over seeds at one generation:
+#   median      median with a 95% bootstrap CI; Mann–Whitney between two runs
+#   generation  a generation count where -1 = never: NaN in medians, ranked as the slowest
+#   fraction    a 0/1 value per seed: the fraction of seeds, with its CI
+#   none        recorded, not tabulated (e.g. the active goal)
+SUMMARIES = ("median", "generation", "fraction", "none")
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One column of an experiment's metrics row.
+
+    name: column name in metrics.csv. label: row title in tables. integer: written as an
+    integer. better: "max", "min" or "" (neither) — the direction a researcher reads it in.
+    summary: one of SUMMARIES. progress: shown on the progress bar. headline: printed in the
+    one-line summary at the end of a run."""
+
+    name: str
+    label: str
+    integer: bool = False
+    better: str = ""
+    summary: str = "median"
+    progress: bool = False
+    headline: bool = False
+
+
+@dataclass(frozen=True)
+class Network:
+    """The directed graph of one genome, as numpy arrays over all N possible nodes.
+
+    adjacency: float [N, N], [i, j] the weight of edge i -> j in the network that reaches an
+    output (0 = no edge; 1 where the genome's edges carry no weight). nodes: bool [N], the
+    nodes of that network. layer: int [N], each node's layer (inputs 0; for unlayered
+    genomes, the node's depth order). x, y: float [N] drawing coordinates. inputs, outputs:
+    int node indices. all_edges: float [N, N], every edge of the genome, including those that
+    reach no output (drawn in grey)."""
+
+    adjacency: np.ndarray
+    nodes: np.ndarray
+    layer: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    inputs: np.ndarray
+    outputs: np.ndarray
+    all_edges: np.ndarray
+
+    @property
+    def edges(self) -> np.ndarray:
+        """0/1 int [N, N] of the network's edges."""
+        return (self.adjacency != 0).astype(int)
+
+
+class Experiment(abc.ABC):
+    """Base of every experiment. Subclasses are frozen dataclasses with ``eq=False`` and a
+    ``config`` field; they set ``genome_class`` and define the abstract members.
+
+    Equality and hash go through ``config.compiled_key()``, so jit's cache is shared by every
+    config that compiles to the same programs (other seeds, lengths or names)."""
+
+    config: ExperimentConfig
+    genome_class: type  # the flax struct of one genome, for `genome_from_record`
+    # Per-champion measures that `report` tabulates (names in `report.summaries.CHAMPION_MEASURES`).
+    champion_measures: tuple[str, ...] = ()
+    # The default degree-preserving null model of Qm (`modularity.rewire`).
+    qm_null: str = "undirected"
+
+    @abc.abstractmethod
+    def init(self, key):
+        """One seed's initial state (generation 0, evaluated on the schedule's first goal)."""
+
+    @abc.abstractmethod
+    def step(self, state):
+        """The next generation's state; pure and jittable."""
+
+    @abc.abstractmethod
+    def metrics(self, state):
+        """(float32 [len(metric_specs)], champion genome) of one seed's state."""
+
+    @property
+    @abc.abstractmethod
+    def metric_specs(self) -> tuple[MetricSpec, ...]:
+        """The columns of `metrics`, in order."""
+
+    @abc.abstractmethod
+    def network(self, genome) -> Network:
+        """The directed graph of one genome (host side, numpy)."""
+
+    @abc.abstractmethod
+    def activations(self, genome) -> np.ndarray:
+        """Value of every node on every input pattern of the task, float [N, P] (pattern p's
+        input i is bit i of p); binary genomes give 0/1, Clune's networks values in [-1, 1]."""
+
+    @abc.abstractmethod
+    def node_coordinates(self) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y) float [N] for drawing any genome of this experiment."""
+
+    @cached_property
+    def _compiled_key(self) -> ExperimentConfig:
+        return self.config.compiled_key()
+
+    def __eq__(self, other) -> bool:
+        return type(other) is type(self) and other._compiled_key == self._compiled_key
+
+    def __hash__(self) -> int:
+        return hash(self._compiled_key)
+
+    @cached_property
+    def task(self) -> BooleanTask:
+        return get_task(self.config.task.name)
+
+    @cached_property
+    def schedule(self):
+        """The goal schedule (`evojax_mod.schedules`), a static value."""
+        fields = {f.name: getattr(self.config.schedule, f.name)
+                  for f in dataclasses.fields(self.config.schedule) if f.name != "kind"}
+        return schedule_from(self.config.schedule.kind, self.task, **fields)
+
+    def target(self, goal):
+        """bool [P]: the goal's value on every input pattern; ``goal`` an int32 truth-table
+        code of the task's sub-goals (may be traced)."""
+        return target_bits(goal, jnp.asarray(self.task.sub_goal_index), xp=jnp).astype(bool)
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return tuple(m.name for m in self.metric_specs)
+
+    def genome_from_record(self, champions: dict, seed: int, index: int):
+        """The champion of ``seed`` at snapshot ``index`` of a champions.npz dict (arrays
+        ``champion_<field>`` [S, T, ...])."""
+        return self.genome_class(**{f.name: jnp.asarray(champions[f"champion_{f.name}"][seed, index])
+                                    for f in dataclasses.fields(self.genome_class)})
+
+
+def schedule_key(key):
+    """The seed's schedule key, a stream of its own (folded from the seed key, so drawing
+    goals leaves every other draw of the run as it was)."""
+    return jax.random.fold_in(key, 0x5C4ED)

@@ -1,0 +1,230 @@
+"""Clune, Mouret & Lipson 2013: layered networks under (mu + lambda) NSGA-II with stochastic
+dominance.
+
+One generation (`step`): the schedule's goal for the new generation -> tournament -> mutate
+children -> evaluate the children (output signs, cost) -> score parents and children on the
+goal -> diversity over the mixed population -> NSGA-II survivors.
+
+Objectives, every column MAXIMISED: 0 performance (fraction of the task's patterns whose output
+sign matches the goal), then, if configured, the negated connection cost (the cost itself is
+minimised) used in a comparison with probability `cost_pressure`, then behavioural diversity.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import struct
+
+from evojax_mod import kernels as kernel_choice
+from evojax_mod import objectives as obj
+from evojax_mod import prng
+from evojax_mod.config import WEIGHT_SETS, ExperimentConfig
+from evojax_mod.experiments.base import Experiment, MetricSpec, Network, schedule_key
+from evojax_mod.genomes import layered
+from evojax_mod.modularity import directed_q_masked, leicht_newman_masked
+from evojax_mod.selection import nsga2
+
+METRICS = (
+    MetricSpec("goal", "active goal (truth-table code)", integer=True, summary="none"),
+    MetricSpec("best_performance", "best performance", better="max", progress=True, headline=True),
+    MetricSpec("mean_performance", "mean performance", better="max", summary="none"),
+    MetricSpec("n_perfect", "perfect individuals", integer=True, better="max", summary="none"),
+    MetricSpec("champion_performance", "performance", better="max"),
+    MetricSpec("champion_q", "final Q", better="max", progress=True, headline=True),
+    MetricSpec("champion_modules", "modules", integer=True),
+    MetricSpec("champion_cost", "cost (optimal-placement sq. length)", better="min", headline=True),
+    MetricSpec("champion_edges", "edges", integer=True, better="min"),
+    MetricSpec("champion_functional_edges", "functional edges", integer=True, better="min", summary="none"),
+    MetricSpec("first_perfect_generation", "generations to perfect", integer=True, better="min",
+               summary="generation", headline=True),
+)
+
+
+@struct.dataclass
+class CluneState:
+    """Everything that carries from one generation to the next (one seed; vmapped: leading S).
+
+    parents: genome pytree with leading axis P; signs: int8 [P, n_patterns], sign of each
+    parent's output per pattern; costs: float32 [P], each parent's connection cost (minimised;
+    0 when the config has none) — both goal-independent, so parents are not evaluated again;
+    objectives: float32 [P, M], every column maximised (costs negated); crowding: float32 [P];
+    goal: int32 truth-table code of the active goal; generation: int32 (0 = initial);
+    first_perfect: int32 generation of the first perfect parent, -1 before; key: PRNG key;
+    schedule_key: the seed's goal-schedule key (constant).
+    """
+
+    parents: layered.LayeredGenome
+    signs: jax.Array
+    costs: jax.Array
+    objectives: jax.Array
+    crowding: jax.Array
+    goal: jax.Array
+    generation: jax.Array
+    first_perfect: jax.Array
+    key: jax.Array
+    schedule_key: jax.Array
+
+
+@dataclass(frozen=True, eq=False)
+class CluneExperiment(Experiment):
+    """The static, compiled form of a layered-network NSGA-II config."""
+
+    config: ExperimentConfig
+    genome_class = layered.LayeredGenome
+    metric_specs = METRICS
+    champion_measures = ("left_right", "sub_goal_modules")
+    qm_null = "layered"  # directed swaps within layer pairs keep the nulls feed-forward
+
+    @cached_property
+    def kernels(self) -> str:
+        return kernel_choice.resolve(self.config.run.kernels, jax.default_backend())
+
+    @cached_property
+    def spec(self) -> layered.LayeredSpec:
+        g, m = self.config.genome, self.config.mutation
+        x, y = g.coordinates()
+        return layered.LayeredSpec(
+            layers=tuple(g.layers), x=tuple(float(v) for v in x), y=tuple(float(v) for v in y),
+            weight_values=WEIGHT_SETS[g.weight_set], bias_values=tuple(float(v) for v in g.bias_values),
+            steepness=float(g.steepness), init_connections=tuple(g.init_connections),
+            weight_changes_per_genome=m.weight_changes_per_genome, bias_rate=m.bias_rate,
+            add_rate=m.add_connection, remove_rate=m.remove_connection, kernels=self.kernels).validated()
+
+    @property
+    def pressure(self) -> tuple[float, ...]:
+        """Per objective column, the probability that it counts in a dominance comparison."""
+        o = self.config.objectives
+        p = [1.0]
+        if o.connection_cost != "none":
+            p.append(o.cost_pressure)
+        if o.diversity:
+            p.append(1.0)
+        return tuple(p)
+
+    def inputs(self) -> jax.Array:
+        """float32 [P, n_inputs]: the task's patterns as Clune's networks read them (+1 on)."""
+        return jnp.asarray(self.task.inputs_pm1())
+
+    def phenotypes(self, genomes):
+        """Goal-independent evaluation: (output signs int8 [N, P], connection costs float32 [N],
+        minimised, 0 without a cost objective). Signs keep what performance needs: an output
+        of 0 is wrong whatever the target."""
+        spec, inputs = self.spec, self.inputs()
+        signs = jax.vmap(lambda g: layered.output_signs(g, spec, inputs)[:, 0])(genomes)
+        return signs, obj.connection_cost_population(self.config.objectives.connection_cost)(genomes, spec)
+
+    def objectives(self, signs, costs, goal):
+        """(objectives float32 [N, M] all maximised, performance float32 [N]) under goal code
+        ``goal`` from output signs [N, P] and costs [N]."""
+        performance = jax.vmap(obj.performance_maximise, in_axes=(0, None))(signs, self.target(goal))
+        columns = [performance]
+        if self.config.objectives.connection_cost != "none":
+            columns.append(-costs)
+        if self.config.objectives.diversity:
+            columns.append(obj.diversity_maximise(obj.output_bits(signs), kernels=self.kernels))
+        return jnp.stack(columns, axis=1), performance
+
+    def init(self, key) -> CluneState:
+        """A random initial population, evaluated and crowded as Sferes' Pnsga::_init_pop."""
+        n = self.config.run.population
+        k_pop, k_sort, k_next = jax.random.split(key, 3)
+        k_schedule = schedule_key(key)
+        goal = self.schedule.initial_goal(k_schedule)
+        parents = jax.vmap(lambda k: layered.init(k, self.spec))(jax.random.split(k_pop, n))
+        signs, costs = self.phenotypes(parents)
+        objectives, performance = self.objectives(signs, costs, goal)
+        order, crowding = nsga2.survivors(k_sort, objectives, self.pressure, n, kernels=self.kernels)
+        return CluneState(
+            parents=jax.tree.map(lambda a: a[order], parents), signs=signs[order], costs=costs[order],
+            objectives=objectives[order], crowding=crowding, goal=goal, generation=jnp.int32(0),
+            first_perfect=_update_first_perfect(jnp.int32(-1), performance, 0),
+            key=k_next, schedule_key=k_schedule)
+
+    def step(self, state: CluneState) -> CluneState:
+        n, k = self.config.run.population, self.kernels
+        key, k_tour, k_mut, k_sort = prng.split(state.key, 4, kernels=k)
+        generation = state.generation + 1
+        goal = self.schedule.next_goal(state.schedule_key, generation, state.goal)
+        winners = nsga2.tournament_winners(k_tour, state.objectives, state.crowding, self.pressure, kernels=k)
+        children = jax.vmap(lambda kk, g: layered.mutate(kk, g, self.spec))(
+            prng.split(k_mut, n, kernels=k), jax.tree.map(lambda a: a[winners], state.parents))
+        mixed = jax.tree.map(lambda a, b: jnp.concatenate([a, b]), state.parents, children)
+        child_signs, child_costs = self.phenotypes(children)
+        signs = jnp.concatenate([state.signs, child_signs])
+        costs = jnp.concatenate([state.costs, child_costs])
+        objectives, performance = self.objectives(signs, costs, goal)
+        chosen, crowding = nsga2.survivors(k_sort, objectives, self.pressure, n, kernels=k)
+        return state.replace(
+            parents=jax.tree.map(lambda a: a[chosen], mixed), signs=signs[chosen], costs=costs[chosen],
+            objectives=objectives[chosen], crowding=crowding, goal=goal, generation=generation,
+            first_perfect=_update_first_perfect(state.first_perfect, performance[chosen], generation),
+            key=key)
+
+    def champion_index(self, state: CluneState) -> jax.Array:
+        """The best parent: highest performance, then fewest genome edges, then lowest index."""
+        performance = state.objectives[:, 0]
+        edges = jnp.sum(state.parents.edge_mask, axis=1)
+        return jnp.lexsort((jnp.arange(performance.shape[0]), edges, -performance))[0]
+
+    def champion_q(self, genome: layered.LayeredGenome):
+        """(Q, number of modules) of one network: Leicht–Newman directed, unweighted Q of its
+        simplified graph, partition by Mouret's recursive spectral bisection."""
+        edges = layered.functional_edges(genome, self.spec)
+        adjacency = layered.adjacency(genome.replace(edge_mask=edges), self.spec).astype(jnp.float32)
+        labels = leicht_newman_masked(adjacency, layered.node_mask(edges, self.spec))
+        return directed_q_masked(adjacency, labels), jnp.max(labels) + 1
+
+    def metrics(self, state: CluneState):
+        performance = state.objectives[:, 0]
+        best = self.champion_index(state)
+        champ = jax.tree.map(lambda a: a[best], state.parents)
+        q, modules = self.champion_q(champ)
+        row = jnp.stack([
+            state.goal.astype(jnp.float32),
+            jnp.max(performance), jnp.mean(performance),
+            jnp.sum(performance >= 1.0).astype(jnp.float32), performance[best],
+            q, modules.astype(jnp.float32),
+            obj.optimal_length_minimise(champ, self.spec),
+            jnp.sum(champ.edge_mask).astype(jnp.float32),
+            jnp.sum(layered.functional_edges(champ, self.spec)).astype(jnp.float32),
+            state.first_perfect.astype(jnp.float32),
+        ])
+        return row, champ
+
+    def node_coordinates(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.asarray(self.spec.x), np.asarray(self.spec.y)
+
+    def network(self, genome: layered.LayeredGenome) -> Network:
+        spec = self.spec
+        src, dst = spec.edge_endpoints
+        mask = np.asarray(genome.edge_mask)
+        functional = np.asarray(layered.functional_edges(genome, spec))
+        weights = np.asarray(spec.weight_values)[np.asarray(genome.weight_index)]
+        adjacency = np.zeros((spec.n_nodes, spec.n_nodes))
+        adjacency[src[functional], dst[functional]] = weights[functional]
+        all_edges = np.zeros_like(adjacency)
+        all_edges[src[mask], dst[mask]] = weights[mask]
+        x, y = self.node_coordinates()
+        offsets = spec.layer_offsets
+        return Network(adjacency=adjacency, nodes=np.asarray(layered.node_mask(jnp.asarray(functional), spec)),
+                       layer=np.repeat(np.arange(len(spec.layers)), spec.layers), x=x, y=y,
+                       inputs=np.arange(spec.layers[0]), outputs=np.arange(offsets[-2], offsets[-1]),
+                       all_edges=all_edges)
+
+    def activations(self, genome: layered.LayeredGenome) -> np.ndarray:
+        """float [N, P]: inputs as +-1, every neuron's tanh(steepness * (w . h + b))."""
+        h = np.asarray(self.inputs())
+        values = [h]
+        for w, b in zip(layered.weight_matrices(genome, self.spec), layered.biases(genome, self.spec)):
+            h = np.tanh(self.spec.steepness * (h @ np.asarray(w) + np.asarray(b)))
+            values.append(h)
+        return np.concatenate(values, axis=1).T
+
+
+def _update_first_perfect(first_perfect, performance, generation):
+    hit = jnp.any(performance >= 1.0)
+    return jnp.where((first_perfect < 0) & hit, generation, first_perfect)

@@ -1,0 +1,22 @@
+"""Which experiment runs a config: one class per selection kind.
+
+The registry sits above every experiment module (it imports them all); runner, records,
+report and the command line ask it for an experiment and then use only the interface of
+`experiments.base`. A new experiment is a module with an `Experiment` subclass and one entry
+here (plus its config section kinds in `evojax_mod.config`)."""
+from __future__ import annotations
+
+from evojax_mod.config import ExperimentConfig
+from evojax_mod.experiments.base import Experiment
+from evojax_mod.experiments.clune import CluneExperiment
+from evojax_mod.experiments.elitist import ElitistExperiment
+
+EXPERIMENTS: dict[str, type[Experiment]] = {
+    "nsga2": CluneExperiment,
+    "elitist": ElitistExperiment,
+}
+
+
+def experiment_for(config: ExperimentConfig) -> Experiment:
+    """The compiled experiment of a validated config."""
+    return EXPERIMENTS[config.selection.kind](config)

@@ -1,0 +1,110 @@
+"""The generation loop, for any experiment (`experiments.base.Experiment`).
+
+A run is a `lax.scan` over blocks of generations inside one jitted call per chunk, over the
+seeds in batches (`lax.map` over batches, `vmap` within one); with several devices the seed
+axis is split over them through `jax.sharding` and `shard_map`. Each block ends with one
+metrics row and champion snapshot. Nothing here knows which experiment it runs.
+"""
+from __future__ import annotations
+
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+
+def run_chunk(exp, state, n_logs: int, block: int):
+    """``n_logs`` blocks of ``block`` generations for one seed; a metrics row and the champion
+    at the end of each block. Returns (state, rows [n_logs, K], champions [n_logs])."""
+    def one_block(s, _):
+        s = jax.lax.fori_loop(0, block, lambda _, x: exp.step(x), s)
+        return s, exp.metrics(s)
+
+    state, (rows, champs) = jax.lax.scan(one_block, state, None, length=n_logs)
+    return state, rows, champs
+
+
+def seed_keys(base_seed: int, n_seeds: int) -> jax.Array:
+    """One key per seed index; seed i is the same run whatever the number of seeds."""
+    base = jax.random.PRNGKey(base_seed)
+    return jax.vmap(lambda i: jax.random.fold_in(base, i))(jnp.arange(n_seeds))
+
+
+@partial(jax.jit, static_argnums=0)
+def batched_init(exp, keys):
+    """Initial states of all seeds, with their metrics rows and champions (leading axis S)."""
+    state = jax.vmap(exp.init)(keys)
+    rows, champs = jax.vmap(exp.metrics)(state)
+    return state, rows, champs
+
+
+@partial(jax.jit, static_argnums=(0, 2, 3, 4))
+def batched_chunk(exp, state, n_logs: int, block: int, seed_batch: int):
+    """`run_chunk` for all seeds (leading axis S). Each device takes its own seeds
+    ``seed_batch`` at a time: vmapped within a batch, one batch after another; a batch at least
+    as large as a device's seed count vmaps them all. The same bits either way."""
+    def per_device(s):
+        one = partial(run_chunk, exp, n_logs=n_logs, block=block)
+        if seed_batch >= jax.tree.leaves(s)[0].shape[0]:
+            return jax.vmap(one)(s)
+        return jax.lax.map(one, s, batch_size=seed_batch)
+
+    n_seeds = jax.tree.leaves(state)[0].shape[0]
+    mesh = seed_mesh(n_seeds)
+    if mesh is None:
+        return per_device(state)
+    split = jax.sharding.PartitionSpec("seeds")
+    # check_vma off: the generation loop mixes per-device values with replicated constants
+    return jax.shard_map(per_device, mesh=mesh, in_specs=split, out_specs=split, check_vma=False)(state)
+
+
+def chunk_plan(start: int, end: int, log_every: int, checkpoint_every: int) -> list[tuple[int, int]]:
+    """The chunks from generation ``start`` to ``end`` as (n_logs, block) pairs, in order.
+
+    Chunks end at the multiples of ``checkpoint_every`` (checkpoints) and at ``end``; rows are
+    logged at the multiples of ``log_every``. A stretch off that grid — up to the first grid
+    point after a start that is off it, or from the last grid point to an ``end`` that is off
+    it — is one shorter block, so the final generation is always logged and checkpointed."""
+    plan, g = [], start
+    while g < end:
+        stop = min(end, (g // checkpoint_every + 1) * checkpoint_every)
+        if g % log_every:
+            block = min(stop, (g // log_every + 1) * log_every) - g
+            plan.append((1, block))
+            g += block
+            continue
+        n_logs = (stop - g) // log_every
+        if n_logs:
+            plan.append((n_logs, log_every))
+            g += n_logs * log_every
+        if g < stop:
+            plan.append((1, stop - g))
+            g = stop
+    return plan
+
+
+def seed_mesh(n_seeds: int) -> jax.sharding.Mesh | None:
+    """The one-axis mesh of all devices (of all processes) that splits ``n_seeds`` seeds, or None
+    where there is one device or the seeds do not split evenly."""
+    devices = jax.devices()
+    if len(devices) == 1 or n_seeds % len(devices) != 0:
+        return None
+    return jax.sharding.Mesh(np.asarray(devices), ("seeds",))
+
+
+def default_seed_batch(n_seeds: int) -> int:
+    """Seeds a device vmaps at once unless told: one on CPUs, where a wide batch loses to one
+    seed's working set staying in cache (8 Clune seeds at population 1000 on a 2-core CPU, ms
+    a seed-generation: 8.6 vmapped against 7.0 one at a time on one device, 5.2 against 4.5 on
+    two); all of them elsewhere, where the width fills the accelerator."""
+    return 1 if jax.default_backend() == "cpu" else n_seeds
+
+
+def shard_seeds(tree, n_seeds: int):
+    """Place a seed-batched pytree on all devices, split along the seed axis (`seed_mesh`);
+    otherwise leave it on the default device."""
+    mesh = seed_mesh(n_seeds)
+    if mesh is None:
+        return tree
+    return jax.device_put(tree, jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("seeds")))

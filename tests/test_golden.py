@@ -1,0 +1,22 @@
+"""The shipped presets replay the same bits as before the experiment-interface redesign.
+
+`tests/golden/presets.json` holds fingerprints (SHA-256 of every metric column, champion array
+and final population array) of small runs of four presets, recorded at de80ef3 with
+`python -m tests.golden.record`. A change that alters any bit of those runs fails here; so
+does the "plain" kernel path, which must give the fast path's bits."""
+import json
+
+import pytest
+
+from tests.golden.record import FILE, PRESETS, fingerprint, run_preset
+
+RECORDED = json.loads(FILE.read_text())
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_preset_replays_its_recorded_bits(preset):
+    assert fingerprint(run_preset(preset)) == RECORDED[preset]
+
+
+def test_plain_kernels_replay_the_fast_kernels_bits():
+    assert fingerprint(run_preset("clune2013/pcc", {"run.kernels": "plain"})) == RECORDED["clune2013/pcc"]
