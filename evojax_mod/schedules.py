@@ -16,6 +16,8 @@ Mvg modifier: epoch e = max(g - 1, 0) // period, so generations 0..period form e
 """
 from __future__ import annotations
 
+import abc
+
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import ClassVar, Sequence
@@ -46,19 +48,21 @@ def _codes(values) -> tuple[int, ...]:
     return tuple(int(v) for v in values)
 
 
-class Schedule:
+class Schedule(abc.ABC):
     """Base of the schedule kinds; subclasses are frozen dataclasses."""
 
     kind: ClassVar[str]
 
     @property
+    @abc.abstractmethod
     def listed_goals(self) -> tuple[int, ...]:
-        raise NotImplementedError
+        """The configured goal codes, () for schedules that draw them at random."""
 
     def initial_goal(self, key) -> jax.Array:
         """int32 []: the goal of generation 0."""
         return self.next_goal(key, 0, jnp.int32(0))
 
+    @abc.abstractmethod
     def next_goal(self, key, generation, goal) -> jax.Array:
         """int32 []: the goal at ``generation`` (int32, may be traced) after ``goal``.
 
@@ -66,7 +70,6 @@ class Schedule:
         draws the same goals; ``goal`` is there for kinds that would follow the current one.
         key: a jax PRNG key (raw uint32 [2] or typed).
         """
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)
