@@ -1,7 +1,9 @@
-"""The `evojax-mod` command: run, resume, report, compare, analyze, bench, presets.
+"""The `evojax-mod` command: run, resume, check, report, compare, analyze, bench, presets.
 
-Errors a user can act on (bad config, missing file, a run directory in the way) print one line
-to stderr and exit with code 2, leaving nothing half-written.
+A config is a YAML file or the name of a shipped preset (`evojax_mod.presets`). Errors a user
+can act on (bad config, missing file, a run directory in the way) print one line to stderr and
+exit with code 2, leaving nothing half-written. The commands that compile use JAX's persistent
+compilation cache (`evojax_mod.compile_cache`) unless given --no-compile-cache.
 """
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from evojax_mod.config import ConfigError, ExperimentConfig, load_config, parse_override
+from evojax_mod import presets
+from evojax_mod.config import ConfigError, ExperimentConfig, dump_config, load_config, parse_override
 
 EXIT_USAGE = 2
 _CPU_DEVICES_HELP = ("CPU devices to split the seeds over (default: one per core; used when they divide "
@@ -22,19 +25,29 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
-def _configs_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "configs"
-
-
-def add_run_arguments(parser: argparse.ArgumentParser) -> None:
-    """The config and its command-line overrides, shared by `run` and `python -m evojax_mod.distributed`."""
-    parser.add_argument("config", help="YAML config, e.g. configs/clune2013/pcc.yaml")
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """The config and its command-line overrides, shared by `run`, `check` and
+    `python -m evojax_mod.distributed`."""
+    parser.add_argument("config", help="YAML config file, or a preset's name (see `evojax-mod presets`), "
+                                       "e.g. clune2013/pcc")
     parser.add_argument("--seeds", type=int, help="number of seeds (run.seeds)")
     parser.add_argument("--generations", type=int, help="generations (run.generations)")
     parser.add_argument("--pop", type=int, help="population size (run.population)")
-    parser.add_argument("--out", help="run directory (default runs/NAME)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override any config key, e.g. --set objectives.cost_pressure=0.5")
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """`add_config_arguments` and --out, shared by `run` and `python -m evojax_mod.distributed`."""
+    add_config_arguments(parser)
+    parser.add_argument("--out", help="run directory (default runs/NAME)")
+
+
+def _add_compile_cache_argument(parser: argparse.ArgumentParser, note: str = "") -> None:
+    parser.add_argument("--no-compile-cache", action="store_true",
+                        help="compile without JAX's persistent compilation cache (default: on, in "
+                             "$XDG_CACHE_HOME/evojax_mod/jax; EVOJAX_MOD_COMPILE_CACHE=DIR moves it, =0 turns it "
+                             "off)" + note)
 
 
 def add_seed_batch_argument(parser: argparse.ArgumentParser) -> None:
@@ -44,10 +57,15 @@ def add_seed_batch_argument(parser: argparse.ArgumentParser) -> None:
                              "accelerators); results are the same bits either way")
 
 
+def _config(args) -> ExperimentConfig:
+    """The config with the overrides of `add_config_arguments` applied."""
+    return load_config(args.config, seeds=args.seeds, generations=args.generations,
+                       population=args.pop, overrides=dict(parse_override(s) for s in args.set))
+
+
 def config_and_out(args) -> tuple[ExperimentConfig, Path]:
     """The config with the overrides of `add_run_arguments` applied, and the run directory."""
-    config = load_config(args.config, seeds=args.seeds, generations=args.generations,
-                         population=args.pop, overrides=dict(parse_override(s) for s in args.set))
+    config = _config(args)
     return config, Path(args.out) if args.out else Path("runs") / config.name
 
 
@@ -73,14 +91,21 @@ def _cmd_run(args) -> int:
     return 0
 
 
+def _cmd_check(args) -> int:
+    config = _config(args)
+    print(f"# {presets.resolve(args.config).resolve()}: valid; every value, with defaults and overrides:")
+    print(dump_config(config), end="")
+    return 0
+
+
 def _cmd_resume(args) -> int:
     from evojax_mod import records, runner
     out = Path(args.run_dir)
     if not (out / records.CONFIG).is_file():
         return _fail(f"run directory '{out}': no config.yaml (is this a run directory?)")
+    config = records.read_config(out) if args.generations is None else runner.extend_run(out, args.generations)
     _use_cpu_devices(args.cpu_devices)
-    result = runner.run(records.read_config(out), out, resume=True, progress=not args.quiet,
-                        seed_batch=args.seed_batch)
+    result = runner.run(config, out, resume=True, progress=not args.quiet, seed_batch=args.seed_batch)
     _print_done(result, out)
     return 0
 
@@ -154,6 +179,23 @@ def _cmd_analyze(args) -> int:
     return 0
 
 
+def _cmd_adapt(args) -> int:
+    import numpy as np
+    from evojax_mod import evolvability
+    _check_runs([args.run_dir])
+    if args.generations < 1:
+        return _fail(f"--generations: expected a positive number of generations, got {args.generations}")
+    goal = int(args.goal) if args.goal.isdigit() else args.goal
+    content = evolvability.adapt_run(Path(args.run_dir), goal, args.generations, seed_batch=args.seed_batch or 1)
+    times = np.array(content["times"])
+    solved = times[times >= 0]
+    median = f"median {np.median(solved):.0f} generations among them" if solved.size else "none solved it"
+    print(f"adaptation from generation {content['generation']} to {args.goal!r}: {solved.size}/{times.size} seeds "
+          f"solved it within {args.generations} generations, {median}; per seed {times.tolist()} (-1 = not within)")
+    print(f"written: {Path(args.run_dir) / evolvability.ADAPTATION}")
+    return 0
+
+
 def _cmd_bench(args) -> int:
     import json
     from evojax_mod import bench
@@ -183,13 +225,22 @@ def _cmd_bench(args) -> int:
 
 
 def _cmd_presets(args) -> int:
-    for path in sorted(_configs_dir().rglob("*.yaml")):
-        print(path.relative_to(_configs_dir()))
+    names = presets.names()
+    width = max(map(len, names), default=0)
+    for name in names:
+        print(f"{name:<{width}}  {presets.description(name)}".rstrip())
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its usage errors in one line (exit 2), as the other errors of the command."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {' '.join(message.split())} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="evojax-mod", description="Evolve networks and measure their modularity.")
+    parser = _Parser(prog="evojax-mod", description="Evolve networks and measure their modularity.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="run a config (all seeds batched in one compiled call)")
@@ -198,14 +249,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--cpu-devices", type=int, help=_CPU_DEVICES_HELP)
     add_seed_batch_argument(p)
+    _add_compile_cache_argument(p)
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("resume", help="continue a killed or stopped run from its checkpoint")
     p.add_argument("run_dir")
+    p.add_argument("--generations", type=int, metavar="N",
+                   help="extend the run to N generations (at least its run.generations; config.yaml is updated); "
+                        "the same bits as a run of N generations from the start")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--cpu-devices", type=int, help=_CPU_DEVICES_HELP)
     add_seed_batch_argument(p)
+    _add_compile_cache_argument(p)
     p.set_defaults(func=_cmd_resume)
+
+    p = sub.add_parser("check", help="validate a config with its overrides and print every resolved value "
+                                     "(runs nothing, writes nothing)")
+    add_config_arguments(p)
+    p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("report", help="figures of one run (curves with CIs, champion networks)")
     p.add_argument("run_dir")
@@ -228,7 +289,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--q-max-from", metavar="RUN",
                    help="Q_max = mean Q of this run's champions, a run evolved for Q (objectives.maximise: "
                         "modularity); default Q_max = 1 - 1/M")
+    _add_compile_cache_argument(p)
     p.set_defaults(func=_cmd_analyze)
+
+    p = sub.add_parser("adapt", help="evolvability: generations the final populations need to solve a new goal, "
+                                     "into RUN/adaptation.json (shown by compare)")
+    p.add_argument("run_dir")
+    p.add_argument("--goal", required=True,
+                   help="the new goal: a code, combiner or expression of the task's sub-goals, e.g. 'or', 'L & ~R'")
+    p.add_argument("--generations", type=int, default=1000, help="the most generations to try (default 1000)")
+    add_seed_batch_argument(p)
+    _add_compile_cache_argument(p)
+    p.set_defaults(func=_cmd_adapt)
 
     p = sub.add_parser("bench", help="generations and network evaluations per second of the Clune and circuit "
                                      "loops on this machine, each configuration in a fresh process")
@@ -248,19 +320,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--memory-limit-gib", type=float,
                    help="cap each configuration's memory; beyond it the row records RESOURCE_EXHAUSTED")
     p.add_argument("--out", help="also write the numbers as JSON here")
+    _add_compile_cache_argument(p, "; with the cache, a configuration measured before reports the time to "
+                                   "load its programs as compile_seconds")
     p.set_defaults(func=_cmd_bench)
 
-    p = sub.add_parser("presets", help="list the shipped configs")
+    p = sub.add_parser("presets", help="list the shipped configs (run one by name: evojax-mod run clune2013/pcc)")
     p.set_defaults(func=_cmd_presets)
     return parser
 
 
+def _user_errors() -> tuple[type[Exception], ...]:
+    """The exceptions that are a user's mistake, reported in one line: ConfigError, and
+    RunError once the runner is loaded (none can exist before), so that `check` and
+    `presets` import neither the engine nor jax."""
+    runner = sys.modules.get("evojax_mod.runner")
+    return (ConfigError,) if runner is None else (ConfigError, runner.RunError)
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    from evojax_mod.runner import RunError
     try:
-        return args.func(args)
-    except (ConfigError, RunError) as err:
+        if not hasattr(args, "no_compile_cache"):  # a command that compiles nothing
+            return args.func(args)
+        from evojax_mod import compile_cache
+        with compile_cache.scope(enabled=not args.no_compile_cache):
+            return args.func(args)
+    except _user_errors() as err:  # evaluated when an exception is raised
         return _fail(str(err))
     except KeyboardInterrupt:
         print("interrupted; resume with `evojax-mod resume RUN`", file=sys.stderr)

@@ -14,7 +14,6 @@ share compiled programs. This module imports neither jax nor the engine's module
 from __future__ import annotations
 
 import dataclasses
-import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import Any, ClassVar, Union
 
 import yaml
+
+from evojax_mod.presets import resolve as resolve_preset
 
 # Kept here rather than imported, so that reading a config never imports jax; objectives.py
 # still has its own copy, and tests/test_config.py checks that the two agree.
@@ -56,7 +57,9 @@ def _one_line(text: Any) -> str:
 
 def _check(condition: bool, key: str, allowed: str, got: Any) -> None:
     if not condition:
-        raise ConfigError(_one_line(f"config key '{key}': expected {allowed}, got {got!r}"))
+        shown = _one_line(repr(got))
+        shown = shown if len(shown) <= 200 else f"{shown[:200]}..."
+        raise ConfigError(_one_line(f"config key '{key}': expected {allowed}, got {shown}"))
 
 
 def host_only(default: Any) -> Any:
@@ -109,7 +112,7 @@ class TaskConfig:
         tasks = _tasks()
         try:
             task = tasks.get_task(self.name)
-        except (KeyError, ValueError) as err:
+        except (KeyError, ValueError, ImportError, AttributeError, TypeError) as err:  # see get_task
             reason = err.args[0] if err.args else err
             raise ConfigError(_one_line(f"config key '{at}.name': expected a registered task "
                                         f"({reason}), got {self.name!r}")) from None
@@ -225,9 +228,26 @@ class RmvgScheduleConfig:
                list(self.holdout) if self.holdout else self.family)
 
 
+@dataclass(frozen=True)
+class RandomScheduleConfig:
+    """Kashtan & Alon's random-goal control: every `period` generations a new random Boolean
+    function of all the task's inputs (no sub-goals shared between goals)."""
+
+    kind: str = "random"
+    period: int = 20
+
+    def validate(self, at: str) -> None:
+        _check_kind(self, at)
+        _check(self.period >= 1, f"{at}.period", "an integer >= 1 (generations)", self.period)
+
+    def check_goals(self, at: str, task) -> None:
+        """Random goals are not given, so there is nothing to check against the task."""
+
+
 SCHEDULES = {"fixed": FixedScheduleConfig, "mvg": MvgScheduleConfig, "switch": SwitchScheduleConfig,
-             "rmvg": RmvgScheduleConfig}
-ScheduleConfig = Union[FixedScheduleConfig, MvgScheduleConfig, SwitchScheduleConfig, RmvgScheduleConfig]
+             "rmvg": RmvgScheduleConfig, "random": RandomScheduleConfig}
+ScheduleConfig = Union[FixedScheduleConfig, MvgScheduleConfig, SwitchScheduleConfig, RmvgScheduleConfig,
+                       RandomScheduleConfig]
 
 
 # --- mutation (chosen by the genome kind) ---------------------------------------------------
@@ -321,23 +341,46 @@ class Nsga2Config:
         _check_kind(self, at)
 
 
+# selection/nsga2.py sorts at most 46340 individuals: parents and children, twice the population.
+NSGA2_MAX_POPULATION = 23170
+
+
+# Elitist breeding schemes (selection/elitist.py reads these).
+ELITIST_SCHEMES = ("elite_offspring", "replace_worst")
+
+
 @dataclass(frozen=True)
 class ElitistSelectionConfig:
-    """Kashtan & Alon's GA: the `elite` best (at most run.population) are copied, the rest of
-    the population are children of elite parents, crossed with probability crossover_rate,
-    then mutated."""
+    """Kashtan & Alon's GA: the `elite` best are copied unchanged. scheme: elite_offspring =
+    the rest of the population are children of elite parents (elite at most run.population);
+    replace_worst = the elite least fit are replaced by copies of the elite and every
+    individual outside the elite, survivor or copy, is varied (elite at most half of
+    run.population; Kashtan, Noor & Alon 2007). A varied individual is crossed with probability
+    crossover_rate (elite_offspring: with another elite parent; replace_worst: with one drawn
+    from the individuals outside the elite), then mutated."""
 
     objectives_config: ClassVar[type] = FitnessConfig
 
     kind: str = "elitist"
     elite: int = 300
     crossover_rate: float = 0.5
+    scheme: str = "elite_offspring"
 
     def validate(self, at: str) -> None:
         _check_kind(self, at)
         _check(self.elite >= 1, f"{at}.elite", "an integer >= 1", self.elite)
         _check(0 <= self.crossover_rate <= 1, f"{at}.crossover_rate", "a probability in [0, 1]",
                self.crossover_rate)
+        _check(self.scheme in ELITIST_SCHEMES, f"{at}.scheme", f"one of: {', '.join(ELITIST_SCHEMES)}",
+               self.scheme)
+
+    def check_population(self, at: str, population: int) -> None:
+        """The elite fits run.population (twice, elite and copies, under replace_worst)."""
+        if self.scheme == "replace_worst":
+            _check(2 * self.elite <= population, f"{at}.elite",
+                   f"at most half of run.population ({population // 2}) under scheme replace_worst", self.elite)
+        else:
+            _check(self.elite <= population, f"{at}.elite", f"at most run.population ({population})", self.elite)
 
 
 SELECTIONS = {"nsga2": Nsga2Config, "elitist": ElitistSelectionConfig}
@@ -403,25 +446,37 @@ class LayeredGenomeConfig:
         _check_layers_fit_task(self.layers, at, task)
 
 
+# Circuit wirings (genomes/circuit.py reads these): ordered = feed-forward, free = any node.
+CIRCUIT_WIRINGS = ("ordered", "free")
+# The most circuit inputs: 2^8 patterns, truth tables of 8 uint32 words.
+CIRCUIT_MAX_INPUTS = 8
+
+
 @dataclass(frozen=True)
 class CircuitGenomeConfig:
-    """Kashtan & Alon's NAND circuits: max_gates gates per genome, each reading two earlier
-    nodes (inputs or gates); the last gate is the output. Tasks of 2..5 inputs."""
+    """Kashtan & Alon's NAND circuits: max_gates gates per genome, each reading two nodes
+    (inputs or gates), and an output pointer. wiring: ordered = a gate reads only nodes before
+    it (feed-forward); free = any node, itself included (cycles possible; evaluated by a
+    synchronous update from all gates 0 for max_gates + 1 steps, unsettled patterns wrong; see
+    `genomes.circuit`). Tasks of 2..8 inputs."""
 
     selection: ClassVar[str] = "elitist"
     mutation_config: ClassVar[type] = PointMutationConfig
 
     kind: str = "circuit"
     max_gates: int = 14
+    wiring: str = "ordered"
 
     def validate(self, at: str) -> None:
         _check_kind(self, at)
         _check(self.max_gates >= 2, f"{at}.max_gates", "an integer >= 2", self.max_gates)
+        _check(self.wiring in CIRCUIT_WIRINGS, f"{at}.wiring", f"one of: {', '.join(CIRCUIT_WIRINGS)}",
+               self.wiring)
 
     def check_task(self, at: str, task) -> None:
-        _check(2 <= task.n_inputs <= 5, f"{at}.kind",
-               f"a genome that fits task {task.name} ({task.n_inputs} inputs; circuit genomes take 2..5)",
-               self.kind)
+        _check(2 <= task.n_inputs <= CIRCUIT_MAX_INPUTS, f"{at}.kind",
+               f"a genome that fits task {task.name} ({task.n_inputs} inputs; circuit genomes take "
+               f"2..{CIRCUIT_MAX_INPUTS})", self.kind)
 
 
 @dataclass(frozen=True)
@@ -510,7 +565,9 @@ class ExperimentConfig:
 
     def validate(self) -> "ExperimentConfig":
         """Check every section, then how they fit together; returns self."""
-        _check(isinstance(self.name, str) and self.name != "", "name", "a non-empty string", self.name)
+        _check(isinstance(self.name, str) and self.name.splitlines() == [self.name] and "\x00" not in self.name,
+               "name", "a non-empty string on one line, without NUL characters (it names the run directory)",
+               self.name)
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if dataclasses.is_dataclass(value) and hasattr(value, "validate"):
@@ -526,10 +583,12 @@ class ExperimentConfig:
         self.genome.check_task("genome", task)
         self.schedule.check_goals("schedule", task)
         if isinstance(self.selection, ElitistSelectionConfig):
-            _check(self.selection.elite <= self.run.population, "selection.elite",
-                   f"at most run.population ({self.run.population})", self.selection.elite)
+            self.selection.check_population("selection", self.run.population)
         else:
             _check(self.task.patterns == 0, "task.patterns", "0 (all patterns) under NSGA-II", self.task.patterns)
+            _check(self.run.population <= NSGA2_MAX_POPULATION, "run.population",
+                   f"at most {NSGA2_MAX_POPULATION} under NSGA-II (it sorts parents and children together, "
+                   f"at most 46340)", self.run.population)
         return self
 
 
@@ -552,6 +611,9 @@ def _reset_host_only(obj: Any) -> Any:
 # --- reading mappings -----------------------------------------------------------------------
 
 _MISMATCH = object()
+# The engine computes in int32 and float32: larger values would overflow in compiled code.
+INT32_RANGE = (-2 ** 31, 2 ** 31 - 1)
+FLOAT32_MAX = 3.4028234663852886e38
 _NOUNS = {bool: ("true or false", "booleans"), int: ("an integer", "integers"),
           float: ("a finite number", "numbers"), str: ("a string", "strings")}
 
@@ -573,10 +635,11 @@ def _convert(value: Any, hint: Any) -> Any:
     if hint is bool:
         return value if isinstance(value, bool) else _MISMATCH
     if hint is int:
-        return value if isinstance(value, int) and not isinstance(value, bool) else _MISMATCH
+        ok = isinstance(value, int) and not isinstance(value, bool) and INT32_RANGE[0] <= value <= INT32_RANGE[1]
+        return value if ok else _MISMATCH
     if hint is float:
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-        return float(value) if ok else _MISMATCH
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) <= FLOAT32_MAX
+        return float(value) if ok else _MISMATCH  # NaN fails the comparison
     if hint is str:
         return value if isinstance(value, str) else _MISMATCH
     if typing.get_origin(hint) is tuple:
@@ -593,10 +656,35 @@ def _convert(value: Any, hint: Any) -> Any:
     raise TypeError(f"unsupported annotation {hint!r}")
 
 
+def _hint_has(hint: Any, kind: type) -> bool:
+    """Whether ``hint`` (a type, tuple or union) holds values of type ``kind``."""
+    if _is_union(hint) or typing.get_origin(hint) is tuple:
+        return any(_hint_has(alt, kind) for alt in typing.get_args(hint))
+    return hint is kind
+
+
+def _too_large(value: Any, kind: type) -> bool:
+    """Whether ``value`` is, or (a list) holds, a number beyond the int32 (kind int) or
+    float32 (kind float) range."""
+    if isinstance(value, (list, tuple)):
+        return any(_too_large(v, kind) for v in value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if kind is int:
+        return isinstance(value, int) and not INT32_RANGE[0] <= value <= INT32_RANGE[1]
+    return abs(value) > FLOAT32_MAX  # exact for ints of any size; inf too
+
+
 def _coerce(value: Any, hint: Any, key: str) -> Any:
     """Turn a YAML value into the annotated type, or raise ConfigError naming the key."""
     converted = _convert(value, hint)
-    _check(converted is not _MISMATCH, key, _describe(hint), value)
+    if converted is _MISMATCH:
+        note = ""
+        if _hint_has(hint, int) and _too_large(value, int):
+            note = f" (32-bit: {INT32_RANGE[0]}..{INT32_RANGE[1]})"
+        elif _hint_has(hint, float) and _too_large(value, float):
+            note = f" (float32: at most {FLOAT32_MAX:.7g} in magnitude)"
+        _check(False, key, _describe(hint) + note, value)
     return converted
 
 
@@ -612,7 +700,7 @@ def _from_mapping(cls, data: Any, at: str, *, chosen_by: str = ""):
         dotted = f"{at}.{key}"
         if key not in fields:
             where = f" for {chosen_by}" if chosen_by else ""
-            raise ConfigError(f"config key '{dotted}': unknown key{where}; allowed: {', '.join(fields)}")
+            raise ConfigError(_one_line(f"config key '{dotted}': unknown key{where}; allowed: {', '.join(fields)}"))
         kwargs[key] = _coerce(value, hints[key], dotted)
     return cls(**kwargs)
 
@@ -634,7 +722,7 @@ def _experiment_from_mapping(data: dict) -> ExperimentConfig:
     sections = [f.name for f in dataclasses.fields(ExperimentConfig)]
     for key in data:
         if key not in sections:
-            raise ConfigError(f"config key '{key}': unknown key; allowed: {', '.join(sections)}")
+            raise ConfigError(_one_line(f"config key '{key}': unknown key; allowed: {', '.join(sections)}"))
     genome = _union_from_mapping(GENOMES, data.get("genome", {}), "genome", _default_kind("genome"))
     selection = _union_from_mapping(SELECTIONS, data.get("selection", {}), "selection", genome.selection)
     # Before reading objectives: their class follows the selection kind, and a mismatch named
@@ -657,13 +745,37 @@ def _experiment_from_mapping(data: dict) -> ExperimentConfig:
     return ExperimentConfig(**kwargs)
 
 
+# No config nests deeper than a few levels or holds more than a few thousand values: beyond
+# these limits a mapping is a YAML alias that contains itself, or aliases expanded over and
+# over ("billion laughs"), which would otherwise recurse or grow without end.
+_MAX_DEPTH = 32
+_MAX_VALUES = 1_000_000
+
+
 def _plain(value: Any) -> Any:
-    """A deep copy with tuples as lists, so overrides never write into the caller's mapping."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
+    """A deep copy with tuples as lists, so overrides never write into the caller's mapping.
+    ConfigError for a value nested deeper than _MAX_DEPTH or holding more than _MAX_VALUES
+    values."""
+    count = 0
+
+    def fail(at: tuple, problem: str):
+        where = ".".join(map(str, at[:3])) + (".etc" if len(at) > 3 else "")
+        raise ConfigError(_one_line(f"config key '{where}': {problem}"))
+
+    def copy(v: Any, at: tuple) -> Any:
+        nonlocal count
+        count += 1
+        if len(at) > _MAX_DEPTH:
+            fail(at, f"nested more than {_MAX_DEPTH} levels deep (a YAML alias that contains itself?)")
+        if count > _MAX_VALUES:
+            fail(at, f"more than {_MAX_VALUES} values in the config (YAML aliases repeated over and over?)")
+        if isinstance(v, dict):
+            return {k: copy(x, at + (k,)) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [copy(x, at + (i,)) for i, x in enumerate(v)]
+        return v
+
+    return copy(value, ())
 
 
 def _check_top(data: Any, where: str) -> None:
@@ -691,31 +803,37 @@ def parse_override(text: str) -> tuple[str, Any]:
     key, raw = text.split("=", 1)
     try:
         return key.strip(), yaml.safe_load(raw)
-    except yaml.YAMLError:
-        raise ConfigError(f"override '{text}': the value is not valid YAML") from None
+    except (yaml.YAMLError, RecursionError):  # PyYAML recurses once per nesting level
+        raise ConfigError(_one_line(f"override '{text[:200]}': the value is not valid YAML "
+                                    "(or nested too deeply)")) from None
 
 
 def config_from_dict(data: dict, overrides: dict[str, Any] | None = None) -> ExperimentConfig:
     """Validate a mapping (plus dotted overrides) into an ExperimentConfig."""
     _check_top(data, "config")
     data = _plain(data)
-    for key, value in (overrides or {}).items():
+    for key, value in _plain(overrides or {}).items():
+        _check(isinstance(key, str), "override", "a dotted key such as run.population", key)
         _set_dotted(data, key, value)
     return _experiment_from_mapping(data).validate()
 
 
 def load_config(path: str | Path, *, seeds: int | None = None, generations: int | None = None,
                 population: int | None = None, overrides: dict[str, Any] | None = None) -> ExperimentConfig:
-    """Read a YAML config, apply overrides (keyword shortcuts win over the dict), validate."""
-    path = Path(path)
+    """Read a YAML config, apply overrides (keyword shortcuts win over the dict), validate.
+    ``path`` is a file or, when no such file exists, the name of a shipped preset
+    (`evojax_mod.presets`), e.g. 'clune2013/pcc'."""
+    path = resolve_preset(path)
     if not path.is_file():
-        raise ConfigError(f"config file '{path}': not found")
+        raise ConfigError(f"config file '{path}': not found, nor a preset (`evojax-mod presets` lists them)")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         raise ConfigError(f"config file '{path}': not valid UTF-8 text") from None
     except OSError as err:
         raise ConfigError(_one_line(f"config file '{path}': cannot be read ({err.strerror or err})")) from None
+    except RecursionError:  # PyYAML recurses once per nesting level
+        raise ConfigError(f"config file '{path}': not valid YAML (nested too deeply)") from None
     except yaml.YAMLError as err:
         line = getattr(getattr(err, "problem_mark", None), "line", None)
         raise ConfigError(f"config file '{path}': not valid YAML" + (f" (line {line + 1})" if line is not None else "")) from None
@@ -733,3 +851,28 @@ def to_dict(config: ExperimentConfig) -> dict:
 
 def dump_config(config: ExperimentConfig) -> str:
     return yaml.safe_dump(to_dict(config), sort_keys=False)
+
+
+def _flat(data: dict, at: str = "") -> dict[str, Any]:
+    """Nested mappings as one mapping of dotted keys (prefixed by ``at``) to the leaves."""
+    out = {}
+    for key, value in data.items():
+        dotted = f"{at}{key}"
+        out.update(_flat(value, f"{dotted}.") if isinstance(value, dict) else {dotted: value})
+    return out
+
+
+def config_differences(a: ExperimentConfig, b: ExperimentConfig) -> list[tuple[str, str, str]]:
+    """The dotted keys where two configs differ, in config order, each with its value in
+    ``a`` and in ``b`` as YAML flow text ("-" where that config has no such key: sections of
+    another kind)."""
+    flat_a, flat_b = _flat(to_dict(a)), _flat(to_dict(b))
+
+    def text(flat: dict, key: str) -> str:
+        if key not in flat:
+            return "-"
+        return yaml.safe_dump(flat[key], default_flow_style=True).removesuffix("\n...\n").strip()
+
+    keys = list(flat_a) + [k for k in flat_b if k not in flat_a]
+    return [(k, text(flat_a, k), text(flat_b, k)) for k in keys
+            if flat_a.get(k, _MISMATCH) != flat_b.get(k, _MISMATCH)]

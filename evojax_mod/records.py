@@ -7,7 +7,8 @@
     RUN/summary.json     per-seed final numbers and timings
 
 Every file is written to a temporary name in the same folder and renamed into place, so a
-killed run leaves either the old or the new version, never half of one.
+killed run leaves either the old or the new version, never half of one (and perhaps the
+temporary file, which `remove_partial_writes` clears).
 """
 from __future__ import annotations
 
@@ -15,25 +16,28 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
 import jax
 import numpy as np
-import yaml
 
-from evojax_mod.config import ExperimentConfig, config_from_dict, dump_config
+from evojax_mod.config import ConfigError, ExperimentConfig, dump_config, load_config
 
 CONFIG = "config.yaml"
 METRICS = "metrics.csv"
 CHAMPIONS = "champions.npz"
 CHECKPOINT = "checkpoint.npz"
 SUMMARY = "summary.json"
+_TMP_SUFFIX = ".tmp"
 
 
 def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, renamed into
+    place: a reader (or a later run) sees the old bytes or the new, never a part."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=_TMP_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -56,8 +60,27 @@ def write_config(run_dir: Path, config: ExperimentConfig) -> None:
     write_atomic(run_dir / CONFIG, dump_config(config).encode())
 
 
+def partial_writes(run_dir: Path, name: str | None = None) -> list[Path]:
+    """The temporary files that `write_atomic` calls into RUN left when a kill interrupted
+    them (only those of file ``name``, if given): "." + the file's name + "." + mkstemp's 8
+    characters + ".tmp"."""
+    stem = re.escape(f".{name}.") if name else r"\..+\."
+    pattern = re.compile(stem + r"[A-Za-z0-9_]{8}" + re.escape(_TMP_SUFFIX))
+    return [path for path in Path(run_dir).iterdir() if pattern.fullmatch(path.name)]
+
+
+def remove_partial_writes(run_dir: Path) -> None:
+    """Delete the temporary files of `write_atomic` calls that a kill interrupted."""
+    for path in partial_writes(run_dir):
+        path.unlink(missing_ok=True)
+
+
 def read_config(run_dir: Path) -> ExperimentConfig:
-    return config_from_dict(yaml.safe_load((Path(run_dir) / CONFIG).read_text()))
+    """RUN/config.yaml, validated; a problem with it is a ConfigError naming the run directory."""
+    try:
+        return load_config(Path(run_dir) / CONFIG)
+    except ConfigError as err:
+        raise ConfigError(f"run directory '{run_dir}': {err}") from None
 
 
 def metrics_csv(rows: np.ndarray, generations: np.ndarray, specs) -> bytes:
@@ -103,6 +126,16 @@ def read_checkpoint(run_dir: Path, state_template):
 
 def write_summary(run_dir: Path, summary: dict) -> None:
     write_atomic(run_dir / SUMMARY, json.dumps(summary, indent=2).encode())
+
+
+def read_analysis(run_dir: Path, name: str, generation: int) -> dict | None:
+    """The JSON of an analysis file RUN/name (Qm, adaptation times) when it was measured on
+    the run's state at ``generation`` (its "generation" field); None if absent or stale."""
+    path = Path(run_dir) / name
+    if not path.is_file():
+        return None
+    content = json.loads(path.read_text())
+    return content if content.get("generation") == generation else None
 
 
 def read_metrics(run_dir: Path) -> dict[str, np.ndarray]:

@@ -6,6 +6,7 @@ process gets all results after each chunk (an all-gather), and process 0 alone w
 directory."""
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from dataclasses import dataclass
@@ -16,9 +17,9 @@ import numpy as np
 from jax.experimental import multihost_utils
 from tqdm import tqdm
 
-from evojax_mod import loop, records
+from evojax_mod import compile_cache, loop, records
 from evojax_mod.experiments.registry import experiment_for
-from evojax_mod.config import ExperimentConfig, dump_config
+from evojax_mod.config import ConfigError, ExperimentConfig, config_differences, config_from_dict, to_dict
 
 
 class RunError(RuntimeError):
@@ -87,20 +88,87 @@ def run_summary(result: RunResult) -> dict:
     }
 
 
+def _refuse_other_config(out: Path, config: ExperimentConfig) -> None:
+    """RunError naming the keys where ``config`` differs from RUN/config.yaml, if any."""
+    recorded = records.read_config(out)
+    differences = config_differences(config, recorded)
+    if not differences:
+        return
+    shown = ", ".join(f"{key} ({a} given, {b} in config.yaml)" for key, a, b in differences[:6])
+    more = f" and {len(differences) - 6} more" if len(differences) > 6 else ""
+    hint = f"resume it with `evojax-mod resume {out}`, or choose another --out"
+    n = config.run.generations
+    if [key for key, _, _ in differences] == ["run.generations"] and n > recorded.run.generations:
+        hint = f"to run it to {n} generations: `evojax-mod resume {out} --generations {n}`"
+    raise RunError(f"run directory '{out}': config differs in {shown}{more}; {hint}")
+
+
 def prepare_run_dir(out: Path, config: ExperimentConfig, resume: bool) -> None:
-    """Create RUN (refusing to overwrite a different run) and snapshot the config."""
+    """Create RUN (refusing to overwrite a different run) and snapshot the config; one that
+    cannot be written is not left behind. On resume, check that RUN holds this very config
+    and remove the temporary files of writes a kill interrupted."""
     out = Path(out)
     if resume:
-        if not (out / records.CHECKPOINT).is_file():
-            raise RunError(f"run directory '{out}': no checkpoint to resume from")
-        if (out / records.CONFIG).read_text() != dump_config(config):
-            raise RunError(f"run directory '{out}': its config.yaml differs from this config; "
-                           "resume with `evojax-mod resume RUN` or choose another --out")
+        if not (out / records.CONFIG).is_file():
+            raise RunError(f"run directory '{out}': nothing to resume (no config.yaml); start the run "
+                           f"with `evojax-mod run CONFIG --out {out}`")
+        _refuse_other_config(out, config)
+        records.remove_partial_writes(out)
         return
-    if out.exists() and any(out.iterdir()):
-        raise RunError(f"run directory '{out}': exists and is not empty (use --resume or another --out)")
+    entries = list(out.iterdir()) if out.exists() else []
+    if entries:
+        # a run killed while writing its config.yaml left only that write's temporary file
+        killed = records.partial_writes(out, records.CONFIG)
+        if len(killed) < len(entries):
+            raise RunError(f"run directory '{out}': exists and is not empty (use --resume or another --out)")
+        for path in killed:
+            path.unlink()
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
-    records.write_config(out, config)
+    try:
+        records.write_config(out, config)
+    except OSError:
+        if created:
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        raise
+
+
+def extend_run(out: str | Path, generations: int) -> ExperimentConfig:
+    """Set RUN's run.generations to ``generations`` (at least its current count; config.yaml
+    is rewritten atomically, before any generation runs) and return the new config, which
+    `run` with resume=True takes from the run's checkpoint to the same bits as a run of
+    that many generations from the start."""
+    out = Path(out)
+    config = records.read_config(out)
+    current = config.run.generations
+    if generations < current:
+        raise RunError(f"--generations: expected at least the run's {current} generations (a run cannot be "
+                       f"shortened), got {generations}")
+    if generations == current:
+        return config
+    longer = config_from_dict(to_dict(config), {"run.generations": generations})
+    try:
+        records.write_config(out, longer)
+    except OSError as err:
+        raise RunError(_write_error(out, err)) from None
+    return longer
+
+
+def _write_error(out: Path, err: OSError) -> str:
+    return (f"run directory '{out}': cannot write into it ({err.strerror or err}); every file in it is whole "
+            f"(old or new), so once it is writable the run continues from its last checkpoint: "
+            f"`evojax-mod resume {out}`")
+
+
+def _write_progress(out: Path, exp, state, rows, generations, champions) -> None:
+    """Checkpoint, then metrics table and champions, each file replaced whole; a failed
+    write (disk full, no permission) is a one-line RunError."""
+    try:
+        records.write_checkpoint(out, state, rows, generations, champions)
+        records.write_records(out, rows, generations, exp.metric_specs, champions, exp.node_coordinates())
+    except OSError as err:
+        raise RunError(_write_error(out, err)) from None
 
 
 def _prepare_shared(out: Path, config: ExperimentConfig, resume: bool) -> None:
@@ -111,10 +179,10 @@ def _prepare_shared(out: Path, config: ExperimentConfig, resume: bool) -> None:
     if jax.process_index() == 0:
         try:
             prepare_run_dir(out, config, resume)
-        except RunError as err:
+        except (RunError, ConfigError) as err:
             problem = str(err)
         except OSError as err:
-            problem = f"run directory '{out}': {err.strerror}"
+            problem = f"run directory '{out}': cannot create or write it ({err.strerror or err})"
     if jax.process_count() > 1 and multihost_utils.broadcast_one_to_all(np.int32(problem != "")):
         problem = problem or f"run directory '{out}': process 0 could not prepare it (see its error)"
     if problem:
@@ -125,13 +193,17 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
         progress: bool = True, stop_after: int | None = None, seed_batch: int | None = None) -> RunResult:
     """Run ``config`` for all its seeds; write the run directory ``out`` if given.
 
-    resume: continue from RUN/checkpoint.npz; the final state equals an uninterrupted run's.
+    resume: continue from RUN/checkpoint.npz (from generation 0 when a kill came before the
+    first checkpoint); the final state, metrics and champions equal an uninterrupted run's.
     stop_after: return after this many generations in this call (the run can be resumed).
     seed_batch: seeds each device vmaps at once, one batch after another (default
     `loop.default_seed_batch`); the results are the same bits whatever it is.
     In a multi-process group every process calls this with the same arguments and gets the
     whole result (state as numpy arrays); ``result.run_dir`` is None except on process 0.
+    Compiled programs go to JAX's persistent compilation cache (`evojax_mod.compile_cache`:
+    on by default, ``EVOJAX_MOD_COMPILE_CACHE=0`` turns it off).
     """
+    compile_cache.enable()
     exp = experiment_for(config)
     rc = config.run
     if jax.process_count() > 1:
@@ -147,17 +219,23 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
         _prepare_shared(run_dir, config, resume)
     t0 = time.perf_counter()
     keys = loop.seed_keys(rc.seed, rc.seeds)
-    if resume:
+    if resume and (run_dir / records.CHECKPOINT).is_file():
         template = jax.eval_shape(lambda k: loop.batched_init(exp, k)[0], keys)
         state, rows, generations, champions = records.read_checkpoint(run_dir, template)
         state = jax.tree.map(jax.numpy.asarray, state)
+        start = int(generations[-1])
+        if start % rc.log_every and start < rc.generations:
+            # the last row of a stop or of a shorter run, off the log grid: a run that goes
+            # on past it has no row there
+            rows, generations = rows[:, :-1], generations[:-1]
+            champions = {k: v[:, :-1] for k, v in champions.items()}
     else:
         state, rows0, champs0 = loop.batched_init(exp, keys)
         rows = np.asarray(rows0)[:, None, :]
         generations = np.array([0])
         champions = {k: v[:, None] for k, v in champions_dict(champs0).items()}
+        start = 0
     state = loop.shard_seeds(state, rc.seeds)
-    start = int(generations[-1])
     compile_seconds, run_seconds = 0.0, 0.0
     jax.block_until_ready(state)
     init_seconds = time.perf_counter() - t0
@@ -185,8 +263,7 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
         generations = np.concatenate([generations, g - n_gen + block * np.arange(1, n_logs + 1)])
         champions = _concat(champions, champions_dict(new_champs))
         if writer:
-            records.write_checkpoint(run_dir, snapshot, rows, generations, champions)
-            records.write_records(run_dir, rows, generations, exp.metric_specs, champions, exp.node_coordinates())
+            _write_progress(run_dir, exp, snapshot, rows, generations, champions)
         bar.update(n_gen)
         bar.set_postfix(gens_per_s=f"{n_gen / max(time.perf_counter() - t, 1e-9):.1f}",
                         **{name: f"{np.median(rows[:, -1, i]):.3f}" for name, i in shown})
@@ -195,8 +272,10 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
                        names=names, compile_seconds=compile_seconds + init_seconds, run_seconds=run_seconds)
     if writer:
         if g == start:
-            records.write_checkpoint(run_dir, result.state, rows, generations, champions)
-            records.write_records(run_dir, rows, generations, exp.metric_specs, champions, exp.node_coordinates())
-        records.write_summary(run_dir, run_summary(result))
+            _write_progress(run_dir, exp, result.state, rows, generations, champions)
+        try:
+            records.write_summary(run_dir, run_summary(result))
+        except OSError as err:
+            raise RunError(_write_error(run_dir, err)) from None
     return result
 

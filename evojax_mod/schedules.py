@@ -10,9 +10,12 @@ state. A schedule is a frozen, hashable dataclass (a static argument of jit) wit
 ``key`` is the seed's own schedule key, the same at every generation of a run, so random draws
 depend only on (seed key, generation): the same whatever the seed batch or device count.
 ``listed_goals`` are the codes of the configured goal list, () when goals are drawn at random.
+``target(goal, task) -> bool [P]`` reads a goal as its value on each of the task's patterns: a
+truth-table code of the task's sub-goals for every kind but ``random``, whose goals share no
+sub-goals (they are keys of random functions of all the inputs).
 
-Kinds (`SCHEDULES`, built by `schedule_from`): fixed, mvg, switch, rmvg. Epochs follow Sferes'
-Mvg modifier: epoch e = max(g - 1, 0) // period, so generations 0..period form epoch 0.
+Kinds (`SCHEDULES`, built by `schedule_from`): fixed, mvg, switch, rmvg, random. Epochs follow
+Sferes' Mvg modifier: epoch e = max(g - 1, 0) // period, so generations 0..period form epoch 0.
 """
 from __future__ import annotations
 
@@ -27,10 +30,15 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from evojax_mod.tasks import BooleanTask, family_codes, goal_code
+from evojax_mod.tasks import BooleanTask, family_codes, goal_code, target_bits
 from evojax_mod.tasks.base import MAX_SUB_GOALS
 
 FEISTEL_ROUNDS = 4
+# Random goals are ids in [0, 2^24): every id is exact in a float32 metrics column.
+RANDOM_GOAL_IDS = 1 << 24
+# The key from which a random goal's truth table is drawn: fixed, so a goal id names the same
+# function in every seed and run.
+RANDOM_TABLE_SEED = 0x6A5C
 
 
 def _epoch(generation, period: int):
@@ -70,6 +78,11 @@ class Schedule(abc.ABC):
         draws the same goals; ``goal`` is there for kinds that would follow the current one.
         key: a jax PRNG key (raw uint32 [2] or typed).
         """
+
+    def target(self, goal, task: BooleanTask) -> jax.Array:
+        """bool [P]: goal ``goal`` (int32, may be traced) on each of the task's patterns; the
+        goal is a truth-table code of the task's sub-goals (`tasks.boolean`)."""
+        return target_bits(goal, jnp.asarray(task.sub_goal_index), xp=jnp).astype(bool)
 
 
 @dataclass(frozen=True)
@@ -242,8 +255,44 @@ class RmvgSchedule(Schedule):
         return jnp.asarray(self._family_array)[position.astype(jnp.int32)]
 
 
+@dataclass(frozen=True)
+class RandomSchedule(Schedule):
+    """Kashtan & Alon's control: every period a new random Boolean function of ALL the task's
+    inputs, so successive goals share no sub-goals.
+
+    A goal is an id in [0, RANDOM_GOAL_IDS), drawn uniformly from (seed key, epoch); its truth
+    table, the same in every seed, has each of the P patterns' targets an independent fair coin
+    (`target`), i.e. a uniform draw from all 2^P functions of the inputs. Ids may repeat (with
+    probability about epochs^2 / 2^25 within a run), and a drawn function may by chance ignore
+    some inputs or be constant (probability 2^(1-P) for constant: 3e-5 for P = 16).
+    """
+
+    period: int
+    kind: ClassVar[str] = "random"
+
+    def __post_init__(self):
+        object.__setattr__(self, "period", _positive("period", self.kind, self.period))
+
+    @classmethod
+    def from_fields(cls, task: BooleanTask, *, period=None, **_unused) -> "RandomSchedule":
+        return cls(_positive("period", cls.kind, period))
+
+    @property
+    def listed_goals(self) -> tuple[int, ...]:
+        return ()
+
+    def next_goal(self, key, generation, goal) -> jax.Array:
+        epoch_key = jax.random.fold_in(key, _epoch(generation, self.period))
+        return jax.random.randint(epoch_key, (), 0, RANDOM_GOAL_IDS, jnp.int32)
+
+    def target(self, goal, task: BooleanTask) -> jax.Array:
+        table_key = jax.random.fold_in(jax.random.PRNGKey(RANDOM_TABLE_SEED), goal)
+        return jax.random.bernoulli(table_key, 0.5, (task.n_patterns,))
+
+
 SCHEDULES: dict[str, type[Schedule]] = {
-    cls.kind: cls for cls in (FixedSchedule, MvgSchedule, SwitchSchedule, RmvgSchedule)}
+    cls.kind: cls for cls in (FixedSchedule, MvgSchedule, SwitchSchedule, RmvgSchedule,
+                              RandomSchedule)}
 
 
 def schedule_from(kind: str, task: BooleanTask, *, goals: Sequence = (), period: int | None = None,
@@ -252,7 +301,7 @@ def schedule_from(kind: str, task: BooleanTask, *, goals: Sequence = (), period:
     """Build a schedule of ``kind`` from a config section's fields; goal specs via `goal_code`.
 
     fixed uses goals[0]; mvg goals and period; switch two goals and switch_at; rmvg period,
-    family and holdout. Fields a kind does not use are ignored, so a whole config section can
+    family and holdout; random period. Fields a kind does not use are ignored, so a whole config section can
     be passed. Raises ValueError for an unknown kind or missing/invalid fields.
     """
     if kind not in SCHEDULES:

@@ -1,9 +1,11 @@
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from evojax_mod import cli, records
 from evojax_mod.config import ConfigError, config_from_dict, load_config
@@ -102,9 +104,16 @@ def test_run_report_compare_end_to_end(tmp_path, capsys):
     assert cli.main(["resume", str(tmp_path / "a"), "--quiet"]) == 0
     assert cli.main(["report", str(tmp_path / "a")]) == 0
     assert (tmp_path / "a/figures/curves.png").stat().st_size > 1000
+    for run in "ab":  # goal code 0: every output negative, which the initial networks manage
+        assert cli.main(["adapt", str(tmp_path / run), "--goal", "0", "--generations", "4"]) == 0
+    assert "4/4 seeds solved it within 4 generations" in capsys.readouterr().out
+    assert json.loads((tmp_path / "a/adaptation.json").read_text())["times"] == [0, 0, 0, 0]
     assert cli.main(["compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0
     table = capsys.readouterr().out
     assert "final Q" in table and "p (Mann-Whitney)" in table
+    assert "generations to solve held-out 0 (limit 4)" in table
+    assert cli.main(["adapt", str(tmp_path / "a"), "--goal", "L & Q"]) == 2
+    assert "unknown sub-goal 'Q'" in capsys.readouterr().err
     assert cli.main(["report", str(tmp_path / "nothing")]) == 2
     m = records.read_metrics(tmp_path / "a")
     assert np.all(np.unique(m["generation"]) == [0, 3, 6])
@@ -129,3 +138,30 @@ def test_cpu_devices_option_is_accepted_and_harmless_once_jax_runs():
     before = jax.device_count()           # the backend is running in this process
     cli._use_cpu_devices(3)
     assert jax.device_count() == before
+
+
+def test_check_prints_the_resolved_config_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    args = ["clune2013/pcc", "--seeds", "3", "--generations", "40", "--pop", "50",
+            "--set", "objectives.cost_pressure=0.5", "--set", "run.log_every=20"]
+    assert cli.main(["check", *args]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith(f"# {ROOT / 'evojax_mod/configs/clune2013/pcc.yaml'}: valid")
+    expected = load_config(args[0], seeds=3, generations=40, population=50,
+                           overrides={"objectives.cost_pressure": 0.5, "run.log_every": 20})
+    assert config_from_dict(yaml.safe_load(out)) == expected  # the output is itself a config, every value in it
+    assert "cost_pressure: 0.5" in out and "population: 50" in out and "mutation:" in out
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("extra, key, allowed", [
+    (["--set", "run.populaton=10"], "run.populaton", "unknown key; allowed: population"),
+    (["--pop", "7"], "run.population", "an even integer >= 4"),
+])
+def test_check_of_a_bad_config_is_one_line_exit_2(tmp_path, monkeypatch, capsys, extra, key, allowed):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["check", "quickstart", *extra]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and len(captured.err.strip().splitlines()) == 1
+    assert f"'{key}'" in captured.err and allowed in captured.err
+    assert list(tmp_path.iterdir()) == []

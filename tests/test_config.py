@@ -105,7 +105,7 @@ def test_to_dict_writes_kinds_of_union_sections_only():
     d = to_dict(load_config(ROOT / "configs/kashtan_alon2005/circuits_fg.yaml"))
     assert (d["genome"]["kind"], d["selection"]["kind"], d["schedule"]["kind"]) == ("circuit", "elitist", "fixed")
     assert "kind" not in d["mutation"] and "kind" not in d["objectives"]
-    assert d["genome"] == {"kind": "circuit", "max_gates": 14}
+    assert d["genome"] == {"kind": "circuit", "max_gates": 14, "wiring": "ordered"}
 
 
 # --- union dispatch ---------------------------------------------------------------------------
@@ -124,7 +124,7 @@ def test_registries_map_kinds_to_classes_with_that_kind():
 
 def test_a_key_of_another_kind_is_rejected_naming_it():
     message = error_of({**CIRCUITS, "genome": {"kind": "circuit", "layers": [4, 1]}})
-    assert message == "config key 'genome.layers': unknown key for kind circuit; allowed: kind, max_gates"
+    assert message == "config key 'genome.layers': unknown key for kind circuit; allowed: kind, max_gates, wiring"
     message = error_of({"genome": {"fan_in": [3, 3, 3, 2]}})
     assert message.startswith("config key 'genome.fan_in': unknown key for kind layered; allowed: kind, layers, x, y,")
     assert error_of({"mutation": {"per_genome": 0.5}}).startswith(
@@ -138,7 +138,7 @@ def test_unknown_kind_lists_the_kinds():
     assert error_of({"genome": {"kind": "foo"}}) == \
         "config key 'genome.kind': expected one of: layered, circuit, threshold, got 'foo'"
     assert error_of({"schedule": {"kind": "sometimes"}}).startswith(
-        "config key 'schedule.kind': expected one of: fixed, mvg, switch, rmvg")
+        "config key 'schedule.kind': expected one of: fixed, mvg, switch, rmvg, random")
     assert error_of({"selection": {"kind": ["nsga2"]}}).startswith("config key 'selection.kind': expected one of")
 
 
@@ -176,7 +176,6 @@ BAD = [
     ({"task": {"patterns": 300}, **{k: v for k, v in THRESHOLD.items() if k != "task"}}, "task.patterns"),
     ({"task": {"patterns": 100}}, "task.patterns"),  # NSGA-II scores every pattern
     ({"task": {"name": "circuits"}}, "genome.layers"),  # a layered genome reads 8 inputs
-    ({"genome": {"kind": "circuit"}}, "genome.kind"),  # retina has 8 inputs, circuits take 2..5
     ({**THRESHOLD, "genome": {"kind": "threshold", "layers": [8, 4, 2], "fan_in": [3, 3]}}, "genome.layers"),
     ({**THRESHOLD, "genome": {"kind": "threshold", "fan_in": [3, 3]}}, "genome.fan_in"),
     ({**THRESHOLD, "genome": {"kind": "threshold", "thresholds": [3, -3]}}, "genome.thresholds"),
@@ -345,8 +344,9 @@ def test_host_only_fields_are_the_declared_ones():
 
 
 @settings(max_examples=40, deadline=None)
-@given(name=st.text(st.characters(codec="utf-8"), min_size=1, max_size=12), description=st.text(max_size=20),
-       generations=st.integers(1, 10**6), seeds=st.integers(1, 64), seed=st.integers(0, 2**31),
+@given(name=st.text(st.characters(codec="utf-8", exclude_characters="\x00\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"),
+                    min_size=1, max_size=12), description=st.text(max_size=20),
+       generations=st.integers(1, 10**6), seeds=st.integers(1, 64), seed=st.integers(0, 2**31 - 1),
        checkpoints=st.integers(1, 50), preset=st.sampled_from(PRESETS))
 def test_host_only_fields_leave_the_compiled_key_unchanged(name, description, generations, seeds, seed,
                                                           checkpoints, preset):

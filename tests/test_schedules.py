@@ -7,8 +7,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from evojax_mod.schedules import (SCHEDULES, FixedSchedule, MvgSchedule, RmvgSchedule,
-                                  SwitchSchedule, feistel_bits, goal_trajectory, keyed_permutation,
+from evojax_mod.schedules import (RANDOM_GOAL_IDS, SCHEDULES, FixedSchedule, MvgSchedule,
+                                  RandomSchedule, RmvgSchedule, Schedule, SwitchSchedule,
+                                  feistel_bits, goal_trajectory, keyed_permutation,
                                   schedule_from)
 from evojax_mod.tasks import COMBINERS, family_codes, get_task, goal_code
 
@@ -149,6 +150,40 @@ def test_rmvg_listed_family_and_same_draws_for_any_seed_batch():
     assert len({tuple(r) for r in all_eight.tolist()}) == 8  # each seed its own sequence
 
 
+# --- random (Kashtan & Alon's control) ---------------------------------------------------------
+
+def test_random_goals_change_every_period_and_are_fair_functions_of_all_inputs():
+    period = 5
+    schedule = schedule_from("random", RETINA, period=period)
+    assert isinstance(schedule, RandomSchedule) and schedule.listed_goals == ()
+    goals = stepped(schedule)
+    assert goals == scanned(schedule)
+    epochs = [max(g - 1, 0) // period for g in GENERATIONS]
+    for g in GENERATIONS[1:]:  # constant within an epoch, new at each epoch's first generation
+        assert (goals[g] == goals[g - 1]) == (epochs[g] == epochs[g - 1])
+    assert all(0 <= goal < RANDOM_GOAL_IDS for goal in goals)
+    tables = np.stack([np.asarray(schedule.target(jnp.int32(goal), RETINA)) for goal in set(goals)])
+    assert tables.shape == (len(set(goals)), RETINA.n_patterns) and tables.dtype == bool
+    assert abs(tables.mean() - 0.5) < 0.02  # 41 x 256 fair coins: sd 0.005
+    assert len({tuple(t) for t in tables}) == len(tables)  # each id its own function
+    sub_goal_tables = {tuple(np.asarray(Schedule.target(schedule, code, RETINA)))
+                       for code in range(16)}
+    assert not sub_goal_tables & {tuple(t) for t in tables}  # none is a function of L and R
+    # a goal id names one function, whichever seed drew it
+    np.testing.assert_array_equal(schedule.target(jnp.int32(goals[-1]), RETINA),
+                                  jax.jit(schedule.target, static_argnums=1)(jnp.int32(goals[-1]), RETINA))
+
+
+def test_random_goals_are_per_seed_and_the_same_for_any_seed_batch():
+    schedule = schedule_from("random", get_task("circuits"), period=1)
+    keys = jax.vmap(lambda i: jax.random.fold_in(jax.random.PRNGKey(3), i))(jnp.arange(6))
+    per_seed = jax.jit(jax.vmap(lambda k: jax.vmap(
+        lambda g: schedule.next_goal(k, g, jnp.int32(0)))(jnp.arange(1, 40))))
+    six = np.asarray(per_seed(keys))
+    np.testing.assert_array_equal(np.asarray(per_seed(keys[2:4])), six[2:4])
+    assert len({tuple(r) for r in six.tolist()}) == 6 and len(set(six[0].tolist())) > 30
+
+
 # --- construction ------------------------------------------------------------------------------
 
 def test_schedules_are_hashable_static_values():
@@ -157,7 +192,7 @@ def test_schedules_are_hashable_static_values():
     assert a == b and hash(a) == hash(b) and a != schedule_from("rmvg", XOR3, period=5)
     assert hash(schedule_from("mvg", RETINA, goals=["and", "or"], period=3)) == \
         hash(MvgSchedule((AND, OR), 3))
-    assert set(SCHEDULES) == {"fixed", "mvg", "switch", "rmvg"}
+    assert set(SCHEDULES) == {"fixed", "mvg", "switch", "rmvg", "random"}
     assert SCHEDULES["switch"] is SwitchSchedule and SCHEDULES["rmvg"] is RmvgSchedule
 
 
@@ -171,6 +206,7 @@ def test_schedules_are_hashable_static_values():
     ("rmvg", {"period": 2, "family": ["and", "or"], "holdout": ["or"]}, "at least 2"),
     ("rmvg", {"period": 2, "family": "most"}, "family"),
     ("rmvg", {"period": 2, "family": ["and", "Q"]}, "unknown sub-goal"),
+    ("random", {}, "period"),
 ])
 def test_bad_schedules_are_value_errors(kind, fields, fragment):
     with pytest.raises(ValueError, match=fragment):

@@ -9,6 +9,8 @@ and analyse a run without knowing which experiment it is:
     metrics(state) -> (row, champion)   float32 [K] in the order of `metric_specs`, and the
                                         champion genome (a pytree of one individual)
     metric_specs                        name, dtype, direction and summary of each column
+    restart(state) -> state             a population as this experiment's generation 0
+    solved_generation(state) -> int32   first generation that solved the task, -1 not yet
     genome_from_record(champions, seed, index)   a recorded champion back as a genome
     network(genome) -> Network          the directed graph of any genome (numpy)
     activations(genome) -> [n, P]       every node's value on every input pattern (numpy)
@@ -29,7 +31,7 @@ import numpy as np
 
 from evojax_mod.config import ExperimentConfig
 from evojax_mod.schedules import schedule_from
-from evojax_mod.tasks import BooleanTask, get_task, target_bits
+from evojax_mod.tasks import BooleanTask, get_task
 
 # How `report` and `compare` summarise a metric over seeds at one generation:
 #   median      median with a 95% bootstrap CI; Mann–Whitney between two runs
@@ -106,6 +108,18 @@ class Experiment(abc.ABC):
         """The next generation's state; pure and jittable."""
 
     @abc.abstractmethod
+    def restart(self, state):
+        """``state``'s population (of any experiment of the same kind and sizes) as this
+        experiment's generation 0: the goal set to the schedule's first goal, the population
+        evaluated on it, the generation and the solved records reset; the random stream goes
+        on from ``state``'s. Pure and jittable; used to measure adaptation to a new goal."""
+
+    @abc.abstractmethod
+    def solved_generation(self, state):
+        """int32 []: the first generation at which the run solved its task (an individual
+        perfect on each listed goal, or on the active one), -1 before."""
+
+    @abc.abstractmethod
     def metrics(self, state):
         """(float32 [len(metric_specs)], champion genome) of one seed's state."""
 
@@ -149,9 +163,10 @@ class Experiment(abc.ABC):
         return schedule_from(self.config.schedule.kind, self.task, **fields)
 
     def target(self, goal):
-        """bool [P]: the goal's value on every input pattern; ``goal`` an int32 truth-table
-        code of the task's sub-goals (may be traced)."""
-        return target_bits(goal, jnp.asarray(self.task.sub_goal_index), xp=jnp).astype(bool)
+        """bool [P]: the goal's value on every input pattern; ``goal`` int32 (may be traced), a
+        goal of the schedule (`Schedule.target`: a truth-table code of the task's sub-goals,
+        or a random function's id)."""
+        return self.schedule.target(goal, self.task)
 
     @property
     def metric_names(self) -> tuple[str, ...]:

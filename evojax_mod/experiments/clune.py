@@ -144,6 +144,22 @@ class CluneExperiment(Experiment):
             first_perfect=_update_first_perfect(jnp.int32(-1), performance, 0),
             key=k_next, schedule_key=k_schedule)
 
+    def restart(self, state: CluneState) -> CluneState:
+        """The parents re-scored on the schedule's first goal and crowded as `init` does."""
+        key, k_sort = jax.random.split(state.key)
+        goal = self.schedule.initial_goal(state.schedule_key)
+        objectives, performance = self.objectives(state.signs, state.costs, goal)
+        order, crowding = nsga2.survivors(k_sort, objectives, self.pressure, self.config.run.population,
+                                          kernels=self.kernels)
+        return state.replace(
+            parents=jax.tree.map(lambda a: a[order], state.parents), signs=state.signs[order],
+            costs=state.costs[order], objectives=objectives[order], crowding=crowding, goal=goal,
+            generation=jnp.int32(0), first_perfect=_update_first_perfect(jnp.int32(-1), performance, 0),
+            key=key)
+
+    def solved_generation(self, state: CluneState) -> jax.Array:
+        return state.first_perfect
+
     def step(self, state: CluneState) -> CluneState:
         n, k = self.config.run.population, self.kernels
         key, k_tour, k_mut, k_sort = prng.split(state.key, 4, kernels=k)

@@ -10,11 +10,12 @@ undirected graph. The environment is every input pattern, or a fixed random subs
 per seed (``task.patterns``; Kashtan & Alon's retina nets see 100 of the 256). A run "solves"
 the task at the first generation by which every listed goal of its schedule has had an
 individual perfect on the environment (under MVG: the first goal in one epoch and the second in
-another; no individual can be perfect on both); schedules without a goal list (rmvg) track the
+another; no individual can be perfect on both); schedules without a goal list (rmvg, random) track the
 first individual perfect on the goal active at the time.
 
 Output tables are packed bits, uint32 [W] per individual (pattern p in bit p % 32 of word
-p // 32), so scoring is a popcount for circuits (W = 1) and retina nets (W = 8) alike.
+p // 32), so scoring is a popcount for circuits (W = 1 up to 5 inputs, 2 for 6, 8 for 8) and
+retina nets (W = 8) alike.
 """
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ from evojax_mod.selection import elitist
 
 @dataclass(frozen=True)
 class CircuitFamily:
-    """NAND circuits on the task's inputs (at most 5: one uint32 truth table per node)."""
+    """NAND circuits on the task's inputs (2..8: truth tables of W = max(1, 2^n / 32) uint32
+    words per node), ordered or freely wired (``genome.wiring``)."""
 
     spec: circuit.CircuitSpec
     size_name = "gates"
@@ -46,15 +48,21 @@ class CircuitFamily:
     @classmethod
     def from_config(cls, config: ExperimentConfig, n_inputs: int) -> "CircuitFamily":
         return cls(circuit.CircuitSpec(n_inputs=n_inputs, max_gates=config.genome.max_gates,
-                                       mutation_rate=config.mutation.per_genome))
+                                       mutation_rate=config.mutation.per_genome, wiring=config.genome.wiring))
 
     def outputs(self, genome) -> jax.Array:
-        return circuit.output_table(genome, self.spec)[None]
+        """uint32 [W]: the output's truth table (free wiring: its value at step T)."""
+        return circuit.output_table(genome, self.spec)
+
+    def defined(self, genome) -> jax.Array:
+        """uint32 [W]: the patterns where the output has settled (all under ordered wiring)."""
+        return circuit.settled_table(genome, self.spec)
 
     def size(self, genome) -> jax.Array:
         return circuit.n_active_gates(genome, self.spec)
 
     def node_values(self, genome) -> jax.Array:
+        """bool [N, P]: every node's value on every pattern (free wiring: at step T)."""
         return circuit.table_bits(circuit.truth_tables(genome, self.spec), self.spec)
 
     def all_edges(self, genome) -> np.ndarray:
@@ -75,11 +83,14 @@ class CircuitFamily:
         return np.asarray([genome.output], int)
 
     def layer(self) -> np.ndarray:
-        """Genome order stands in for layers: a gate reads only nodes numbered below it."""
+        """Genome order stands in for layers, int [N]: node i is in layer i. Under ordered
+        wiring a gate reads only nodes numbered below it; under free wiring edges may also run
+        down or stay (cycles, self-loops), and the layer is only the gate's place in the genome
+        (the same for every genome, so that nodes keep their places across champions)."""
         return np.arange(self.spec.n_nodes)
 
     def node_coordinates(self) -> tuple[np.ndarray, np.ndarray]:
-        """Inputs on a row, gates rising in genome order."""
+        """Inputs on a row, gates rising in genome order (under free wiring too)."""
         spec = self.spec
         x = np.concatenate([np.arange(spec.n_inputs) * 2.0, np.linspace(0.0, 6.0, spec.max_gates)])
         y = np.concatenate([np.zeros(spec.n_inputs), 1.0 + np.arange(spec.max_gates)])
@@ -104,6 +115,10 @@ class ThresholdFamily:
 
     def outputs(self, genome) -> jax.Array:
         return threshold.output_words(genome, self.spec)
+
+    def defined(self, genome) -> jax.Array:
+        """uint32 [W]: every pattern (a layered net always has an output)."""
+        return jnp.full(self.spec.n_words, 0xFFFFFFFF, jnp.uint32)
 
     def size(self, genome) -> jax.Array:
         return threshold.n_active_neurons(genome, self.spec)
@@ -135,12 +150,16 @@ class ThresholdFamily:
 FAMILIES = {"circuit": CircuitFamily, "threshold": ThresholdFamily}
 
 
-def fraction_correct(outputs: jax.Array, goal: jax.Array, environment: jax.Array) -> jax.Array:
+def fraction_correct(outputs: jax.Array, goal: jax.Array, environment: jax.Array,
+                     defined: jax.Array | None = None) -> jax.Array:
     """Fraction of the environment's patterns on which outputs equal the goal, float32 [...].
 
     outputs: uint32 [..., W]; goal, environment: uint32 [W] (environment bit set = pattern in
-    the environment). MAXIMISED, in [0, 1]."""
+    the environment); defined: uint32 [..., W], the patterns where each output is defined (a
+    freely wired circuit that has settled), the others wrong; None = all. MAXIMISED, in [0, 1]."""
     agree = ~(outputs ^ goal) & environment
+    if defined is not None:
+        agree = agree & defined
     right = jnp.sum(jax.lax.population_count(agree), axis=-1, dtype=jnp.int32)
     return right.astype(jnp.float32) / jnp.sum(jax.lax.population_count(environment), dtype=jnp.int32)
 
@@ -243,7 +262,10 @@ class ElitistExperiment(Experiment):
         return threshold.pack_patterns(chosen)
 
     def _outputs_and_sizes(self, population):
-        return jax.vmap(self.family.outputs)(population), jax.vmap(self.family.size)(population)
+        """((outputs, defined), sizes): uint32 [S, W] twice (see ``fraction_correct``), int [S]."""
+        family = self.family
+        return ((jax.vmap(family.outputs)(population), jax.vmap(family.defined)(population)),
+                jax.vmap(family.size)(population))
 
     def graph(self, genome) -> tuple[jax.Array, jax.Array]:
         """(directed adjacency bool [n, n] of the active network, active nodes bool [n])."""
@@ -252,7 +274,7 @@ class ElitistExperiment(Experiment):
 
     def _fitness(self, population, outputs, sizes, environment, goal):
         """(fraction right on the environment [S], fitness to maximise [S])."""
-        right = fraction_correct(outputs, self.goal_words(goal), environment)
+        right = fraction_correct(outputs[0], self.goal_words(goal), environment, outputs[1])
         o = self.config.objectives
         if o.maximise == "modularity":
             return right, jax.vmap(lambda g: undirected_q(*self.graph(g)))(population)
@@ -262,7 +284,8 @@ class ElitistExperiment(Experiment):
         """``state`` with the fitness and first-perfect generations of its population."""
         outputs, sizes = self._outputs_and_sizes(state.population)
         _, fitness = self._fitness(state.population, outputs, sizes, state.environment, state.goal)
-        right = fraction_correct(outputs[:, None], self.tracked_tables(state.goal)[None], state.environment)
+        right = fraction_correct(outputs[0][:, None], self.tracked_tables(state.goal)[None], state.environment,
+                                 outputs[1][:, None])
         hit = jnp.any(right >= 1.0, axis=0)
         first = jnp.where((state.first_perfect < 0) & hit, state.generation, state.first_perfect)
         return state.replace(fitness=fitness, first_perfect=first)
@@ -280,12 +303,23 @@ class ElitistExperiment(Experiment):
                              key=k_next, schedule_key=k_schedule)
         return self._evaluated(state)
 
+    def restart(self, state: ElitistState) -> ElitistState:
+        """The population (and its environment) evaluated on the schedule's first goal."""
+        n_tracked = max(len(self.schedule.listed_goals), 1)
+        return self._evaluated(state.replace(
+            goal=self.schedule.initial_goal(state.schedule_key), generation=jnp.int32(0),
+            first_perfect=jnp.full(n_tracked, -1, jnp.int32)))
+
+    def solved_generation(self, state: ElitistState) -> jax.Array:
+        return state.solved_at
+
     def step(self, state: ElitistState) -> ElitistState:
         key, k_breed = jax.random.split(state.key)
         module, spec, sel = self.family.module, self.spec, self.config.selection
         population = elitist.offspring(
             k_breed, state.population, state.fitness, sel.elite, self.config.run.population,
-            sel.crossover_rate, partial(module.crossover, spec=spec), partial(module.mutate, spec=spec))
+            sel.crossover_rate, partial(module.crossover, spec=spec), partial(module.mutate, spec=spec),
+            scheme=sel.scheme)
         generation = state.generation + 1
         goal = self.schedule.next_goal(state.schedule_key, generation, state.goal)
         return self._evaluated(state.replace(population=population, goal=goal, generation=generation, key=key))
@@ -303,7 +337,7 @@ class ElitistExperiment(Experiment):
         row = jnp.stack([
             state.goal.astype(jnp.float32),
             jnp.max(fitness), jnp.mean(fitness), jnp.sum(right >= 1.0).astype(jnp.float32),
-            right[best], fraction_correct(outputs[best], self.goal_words(state.goal), everything),
+            right[best], fraction_correct(outputs[0][best], self.goal_words(state.goal), everything, outputs[1][best]),
             sizes[best].astype(jnp.float32), directed_q_masked(adjacency.astype(jnp.float32), labels),
             (jnp.max(labels) + 1).astype(jnp.float32), state.solved_at.astype(jnp.float32),
         ])

@@ -92,11 +92,8 @@ def qm_label(content: dict) -> str:
 def read_qm(run_dir: Path, generation: int) -> tuple[np.ndarray, str] | None:
     """(Qm per seed [S], ``qm_label``) from RUN/analysis.json when it was computed at
     ``generation``; None otherwise."""
-    path = Path(run_dir) / ANALYSIS
-    if not path.is_file():
-        return None
-    content = json.loads(path.read_text())
-    if content.get("generation") != generation:
+    content = records.read_analysis(run_dir, ANALYSIS, generation)
+    if content is None:
         return None
     values = np.array([np.nan if c is None else c["qm"] for c in content["champions"]], float)
     return values, qm_label(content)

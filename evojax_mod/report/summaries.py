@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from evojax_mod import records
+from evojax_mod.evolvability import read_adaptation
 from evojax_mod.experiments.base import Network
 from evojax_mod.experiments.registry import experiment_for
 from evojax_mod.modularity import leicht_newman, left_right_split
@@ -149,8 +150,9 @@ def final_table(run_dir: Path, generation: int | None = None) -> dict:
     Returns a dict with name (str), generation (int), seeds (int), rows (tuple of (title, key,
     summary) for the table, from the experiment's metric specs and champion measures), and
     one float array [S] per row key: every tabulated metric by its column name (generation
-    counts NaN where never reached), every champion measure (0/1, NaN where undefined), and
-    qm when RUN/analysis.json holds Qm for this generation.
+    counts NaN where never reached), every champion measure (0/1, NaN where undefined),
+    qm when RUN/analysis.json holds Qm for this generation, and adaptation when
+    RUN/adaptation.json holds adaptation times measured from it (`evolvability.adapt_run`).
     """
     run_dir = Path(run_dir)
     generations, curves = metric_curves(run_dir)
@@ -180,6 +182,9 @@ def final_table(run_dir: Path, generation: int | None = None) -> dict:
     qm = read_qm(run_dir, final)
     if qm is not None:
         table["qm"], table["qm_label"] = qm
+    adapted = read_adaptation(run_dir, final)
+    if adapted is not None:
+        table["adaptation"], table["adaptation_label"] = adapted
     table["rows"] = rows
     return table
 
@@ -228,22 +233,28 @@ def _test_values(summary: str, values: np.ndarray) -> np.ndarray:
 
 def compare_table(tables: list[dict], labels: list[str], markdown: bool = False) -> str:
     """Text table of final values: one row per entry of the tables' rows, one column per run
-    ("median [95% CI]" over seeds), plus a two-sided Mann–Whitney p column for two runs.
+    ("median [95% CI]" over seeds), then two-sided Mann–Whitney p columns: for two runs one
+    ("p (Mann-Whitney)"), for more each later run against the first ("p LABEL vs FIRST").
 
     tables: ``final_table`` dicts; labels: one column title per run. Plain text is aligned
     with spaces; ``markdown=True`` gives a GitHub-flavoured Markdown table.
     """
-    header = ["", *labels] + (["p (Mann-Whitney)"] if len(tables) == 2 else [])
+    others = range(1, len(tables))
+    p_titles = ["p (Mann-Whitney)"] if len(tables) == 2 else [f"p {labels[i]} vs {labels[0]}" for i in others]
+    header = ["", *labels, *p_titles]
     rows = [["seeds @ final generation", *(f"{t['seeds']} @ {t['generation']}" for t in tables)]
-            + ([""] if len(tables) == 2 else [])]
+            + [""] * len(p_titles)]
     if len({t["rows"] for t in tables}) != 1:
         raise ValueError("runs of different experiments cannot share one table")
-    qm_labels = {t.get("qm_label") for t in tables}
-    qm_row = ((qm_labels.pop(), "qm", "median"),) if all("qm" in t for t in tables) and len(qm_labels) == 1 else ()
-    for title, key, summary in tables[0]["rows"] + qm_row:
+    optional = ()  # rows from analysis files, shown when every run has them, made the same way
+    for key, summary in (("qm", "median"), ("adaptation", "generation")):
+        labels_of = {t.get(f"{key}_label") for t in tables}
+        if all(key in t for t in tables) and len(labels_of) == 1:
+            optional += ((labels_of.pop(), key, summary),)
+    for title, key, summary in tables[0]["rows"] + optional:
         row = [title, *(_cell(summary, t[key]) for t in tables)]
-        if len(tables) == 2:
-            row.append(_p_value(mann_whitney(*(_test_values(summary, t[key]) for t in tables))))
+        first = _test_values(summary, tables[0][key])
+        row += [_p_value(mann_whitney(first, _test_values(summary, tables[i][key]))) for i in others]
         rows.append(row)
     if markdown:
         lines = [header, ["---"] * len(header), *rows]

@@ -9,8 +9,13 @@ Shapes: N individuals, M objectives, K dominance classes (distinct non-zero prob
 a dominates b). Everything is fixed-shape and jittable. The dominance relation is held as K
 bitsets per individual b (which a fall in class k), W uint32 words each: K * N * N / 8 bytes
 in all, no [N, N] array of wider elements; each peeling pass recounts them by popcount.
-Objectives must not be NaN; N is at most 46340 (sort keys pack two indices below N into an
-int32).
+N is at most 46340 (sort keys pack two indices below N into an int32).
+
+An individual with a non-finite objective (NaN, +inf or -inf, e.g. from a broken evaluation)
+is never preferred to one whose objectives are all finite: `survivors` and
+`tournament_winners` set all its objectives to -inf (`_worst_if_not_finite`), so that every
+finite individual dominates it whenever performance (pressure 1) is compared. The lower-level
+functions take the objectives as they are and expect no NaN.
 
 ``kernels`` (see `evojax_mod.kernels`): "fast" steers XLA's CPU backend (packed single-array
 sorts, a gather-free binary search, scatters that force results to be written out, int16
@@ -83,6 +88,13 @@ def _class_cubes(table: np.ndarray, m: int, k: int) -> list[tuple[frozenset, ...
     maximal = [c for c in cubes
                if not any(c != d and all(ci <= di for ci, di in zip(c, d)) for d in cubes)]
     return sorted(maximal, key=lambda c: [sorted(s) for s in c])
+
+
+def _worst_if_not_finite(objectives) -> jax.Array:
+    """float32 [N, M] objectives with every row that holds a NaN or an infinity set to -inf
+    throughout, the worst value in every objective; finite rows are unchanged."""
+    f = jnp.asarray(objectives, jnp.float32)
+    return jnp.where(jnp.all(jnp.isfinite(f), axis=1, keepdims=True), f, -jnp.inf)
 
 
 def _sortable(x: jax.Array) -> jax.Array:
@@ -381,9 +393,9 @@ def survivors(key, objectives: jax.Array, pressure: Sequence[float], n_survivors
 
     Returns (indices int32 [n_survivors] in increasing order, crowding float32 [n_survivors])
     where crowding is the distance within the survivor's front of the full set (used by later
-    tournaments).
+    tournaments). A row with a non-finite objective counts as -inf throughout (module docstring).
     """
-    f = jnp.asarray(objectives, jnp.float32)
+    f = _worst_if_not_finite(objectives)
     (ranks, n_fronts, n_before_last), (perm, pos, _, _) = _sort_ranks(key, f, pressure, n_survivors, kernels)
     crowd = _crowding(f, ranks, perm, pos, kernels)
     # the last pass's front is the only partial one; take its n_wanted most crowded
@@ -404,8 +416,10 @@ def tournament_winners(key, objectives: jax.Array, crowding: jax.Array,
 
     Two random permutations of the N parents are cut into consecutive pairs; each pair plays
     once: stochastic dominance (one fresh draw per objective), then larger crowding distance,
-    then a fair coin. N must be even.
+    then a fair coin. N must be even. A row with a non-finite objective counts as -inf
+    throughout (module docstring).
     """
+    objectives = _worst_if_not_finite(objectives)
     n = objectives.shape[0]
     k_perm1, k_perm2, k_used, k_coin = prng.split(key, 4, kernels=kernels)
     pairs = jnp.concatenate([prng.permutation(k_perm1, n, kernels=kernels),

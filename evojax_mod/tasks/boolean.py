@@ -64,7 +64,8 @@ def expression_code(expression: str, sub_goal_names: tuple[str, ...]) -> int:
 
     Evaluated on numpy bool arrays over all 2^k sub-goal assignments; only the node types listed
     in the error messages are accepted (nothing is passed to eval()). Raises a one-line
-    ValueError for a syntax error, an unknown name or a disallowed construct.
+    ValueError for a syntax error, an unknown name, a disallowed construct or an expression
+    nested too deeply for Python's parser or for this evaluator's recursion.
     """
     names = tuple(sub_goal_names)
     try:
@@ -72,6 +73,8 @@ def expression_code(expression: str, sub_goal_names: tuple[str, ...]) -> int:
     except SyntaxError:
         raise ValueError(f"cannot parse goal expression {expression!r}; allowed: {_ALLOWED}") \
             from None
+    except (RecursionError, MemoryError):  # the parser's stack overflows: MemoryError
+        raise ValueError(f"goal expression {expression[:40]!r}... is nested too deeply") from None
     env = dict(zip(names, _assignments(len(names))))
     width = 1 << len(names)
 
@@ -115,7 +118,10 @@ def expression_code(expression: str, sub_goal_names: tuple[str, ...]) -> int:
             return np.where(ev(node.test), ev(node.body), ev(node.orelse))
         fail(f"{ast.unparse(node)!r} is not allowed")
 
-    return _code_of(ev(tree.body))
+    try:
+        return _code_of(ev(tree.body))
+    except RecursionError:
+        raise ValueError(f"goal expression {expression[:40]!r}... is nested too deeply") from None
 
 
 def goal_code(task: BooleanTask, spec: int | str) -> int:

@@ -85,7 +85,7 @@ def test_configs_that_differ_only_in_run_length_or_seeds_share_compiled_programs
 def test_run_refuses_to_overwrite_and_resume_needs_a_checkpoint(full_run, tmp_path):
     with pytest.raises(RunError, match="exists and is not empty"):
         run(small_config(), full_run.run_dir, progress=False)
-    with pytest.raises(RunError, match="no checkpoint"):
+    with pytest.raises(RunError, match="nothing to resume"):
         run(small_config(), tmp_path / "none", resume=True, progress=False)
 
 

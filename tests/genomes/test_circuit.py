@@ -36,8 +36,14 @@ def xor_gates(a, b, first):
     return [(a, b), (a, n), (b, n), (n + 1, n + 2)]
 
 
+def words(table: int, spec=SPEC) -> list[int]:
+    """A truth table held as one Python int (bit p = pattern p) as its W uint32 words."""
+    return [(table >> (32 * w)) & 0xFFFFFFFF for w in range(spec.n_words)]
+
+
 def reference_tables(gate_inputs, spec=SPEC):
-    """Plain evaluator: every pattern, every gate in order with `not (a and b)`, packed."""
+    """Plain evaluator: every pattern, every gate in order with `not (a and b)`, packed into
+    W words per node ([n_nodes][W] ints)."""
     gate_inputs = np.asarray(gate_inputs)
     tables = [0] * spec.n_nodes
     for p in range(spec.n_patterns):
@@ -46,7 +52,7 @@ def reference_tables(gate_inputs, spec=SPEC):
             values.append(not (values[a] and values[b]))
         for i, v in enumerate(values):
             tables[i] |= int(v) << p
-    return tables
+    return [words(t, spec) for t in tables]
 
 
 def reference_active(gate_inputs, output, spec=SPEC):
@@ -73,12 +79,17 @@ def assert_feed_forward(gate_inputs, output):
 
 def test_spec_is_hashable_and_validated():
     assert hash(SPEC) == hash(circuit.CircuitSpec())
-    assert SPEC.n_nodes == 18 and SPEC.n_patterns == 16 and SPEC.full_mask == 0xFFFF
-    assert [int(t) for t in SPEC.input_tables] == [0xAAAA, 0xCCCC, 0xF0F0, 0xFF00]
-    with pytest.raises(ValueError):
-        circuit.CircuitSpec(n_inputs=6)
-    with pytest.raises(ValueError):
-        circuit.CircuitSpec(max_gates=1)
+    assert SPEC.n_nodes == 18 and SPEC.n_patterns == 16 and SPEC.n_words == 1
+    assert SPEC.full_mask.tolist() == [0xFFFF] and SPEC.full_mask.dtype == np.uint32
+    assert SPEC.input_tables.tolist() == [[0xAAAA], [0xCCCC], [0xF0F0], [0xFF00]]
+    six = circuit.CircuitSpec(n_inputs=6)
+    assert six.n_words == 2 and six.full_mask.tolist() == [0xFFFFFFFF] * 2
+    # input 5 is bit 5 of p: 0 on patterns 0..31 (word 0), 1 on 32..63 (word 1)
+    assert six.input_tables[5].tolist() == [0, 0xFFFFFFFF] and six.input_tables[0].tolist() == [0xAAAAAAAA] * 2
+    assert circuit.CircuitSpec(n_inputs=8).n_words == 8 and circuit.CircuitSpec(n_inputs=2).full_mask.tolist() == [0xF]
+    for bad in ({"n_inputs": 1}, {"n_inputs": 9}, {"max_gates": 1}, {"wiring": "loose"}, {"steps": 0}):
+        with pytest.raises(ValueError):
+            circuit.CircuitSpec(**bad)
 
 
 @settings(max_examples=50, deadline=None)
@@ -97,6 +108,23 @@ def test_tables_and_active_gates_match_plain_references(data):
         assert active[i].tolist() == reference_active(gates, ptrs[i, -1])
 
 
+SPEC6 = circuit.CircuitSpec(n_inputs=6)  # 64 patterns: two words per table
+batched_tables6 = jax.jit(jax.vmap(lambda g: circuit.truth_tables(g, SPEC6)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_six_input_tables_match_the_plain_reference(data):
+    limits = SPEC6.pointer_limits
+    ptrs = np.asarray([[data.draw(st.integers(0, int(m) - 1)) for m in limits] for _ in range(BATCH)], np.int32)
+    pop = circuit.CircuitGenome(gate_inputs=jnp.asarray(ptrs[:, :-1].reshape(BATCH, -1, 2)),
+                                output=jnp.asarray(ptrs[:, -1]))
+    got = np.asarray(batched_tables6(pop))
+    assert got.shape == (BATCH, SPEC6.n_nodes, 2) and got.dtype == np.uint32
+    for i in range(BATCH):
+        assert got[i].tolist() == reference_tables(ptrs[i, :-1].reshape(-1, 2), SPEC6)
+
+
 def test_init_is_valid_and_uniform_over_allowed_nodes():
     pop = jax.vmap(lambda k: circuit.init(k, SPEC))(jax.random.split(jax.random.PRNGKey(0), 4000))
     assert_feed_forward(pop.gate_inputs, pop.output)
@@ -107,7 +135,7 @@ def test_init_is_valid_and_uniform_over_allowed_nodes():
 
 def test_four_nand_xor():
     g = genome(xor_gates(X, Y, 4), output=7)
-    assert int(circuit.output_table(g, SPEC)) == int(SPEC.input_tables[X] ^ SPEC.input_tables[Y])
+    assert circuit.output_table(g, SPEC).tolist() == (SPEC.input_tables[X] ^ SPEC.input_tables[Y]).tolist()
     assert int(circuit.n_active_gates(g, SPEC)) == 4
 
 
@@ -138,14 +166,33 @@ def test_the_circuits_task_goals_pack_to_the_xor_tables():
     task = get_task("circuits")
     for name, table in GOAL_TABLES.items():
         packed = circuit.pack_bits(jnp.asarray(task_target(task, goal_code(task, name))))
-        assert int(packed) == int(table)
+        assert packed.tolist() == [int(table)]
 
 
 def test_fraction_correct_counts_agreeing_patterns():
-    goal = jnp.uint32(0x0660)
-    outs = jnp.asarray([0x0660, 0x0661, 0xF99F, 0x0000], jnp.uint32)
+    goal = jnp.asarray([0x0660], jnp.uint32)
+    outs = jnp.asarray([[0x0660], [0x0661], [0xF99F], [0x0000]], jnp.uint32)
     np.testing.assert_allclose(circuit.fraction_correct(outs, goal, SPEC),
                                [1.0, 15 / 16, 0.0, 12 / 16])
+    # unsettled patterns count as wrong whatever the output: here patterns 0 (goal 0) and 5
+    # (goal 1), so the outputs lose the patterns among them that they had right
+    settled = jnp.asarray([0xFFFF & ~0b100001], jnp.uint32)
+    np.testing.assert_allclose(circuit.fraction_correct(outs, goal, SPEC, settled),
+                               [14 / 16, 14 / 16, 0.0, 11 / 16])
+
+
+def test_six_input_tables_span_two_words():
+    spec = circuit.CircuitSpec(n_inputs=6)
+    task = get_task("xor3")
+    a_xor = genome(xor_gates(0, 1, 6), output=9, spec=spec)  # in0 XOR in1 over 64 patterns
+    expected = circuit.pack_bits(jnp.asarray(task.sub_goals[0]))
+    assert circuit.output_table(a_xor, spec).tolist() == expected.tolist() == [0x66666666] * 2
+    bits = np.asarray(circuit.table_bits(circuit.truth_tables(a_xor, spec), spec))
+    assert bits.shape == (spec.n_nodes, 64)
+    np.testing.assert_array_equal(bits[9], task.sub_goals[0])
+    np.testing.assert_array_equal(circuit.pack_bits(bits), circuit.truth_tables(a_xor, spec))
+    assert float(circuit.fraction_correct(circuit.output_table(a_xor, spec), expected, spec)) == 1.0
+    assert float(circuit.fraction_correct(~expected, expected, spec)) == 0.0
 
 
 def test_active_gates_and_adjacency_of_the_modular_circuit():
@@ -164,7 +211,7 @@ def test_output_on_an_input_has_no_active_gate():
     g = genome(xor_gates(X, Y, 4), output=Z)
     assert int(circuit.n_active_gates(g, SPEC)) == 0
     assert not np.asarray(circuit.adjacency(g, SPEC)).any()
-    assert int(circuit.output_table(g, SPEC)) == 0xF0F0
+    assert circuit.output_table(g, SPEC).tolist() == [0xF0F0]
 
 
 def test_mutation_keeps_feed_forward_and_changes_one_pointer_at_rate_pm():

@@ -1,4 +1,6 @@
 """Final tables, figures and run comparisons on synthetic run directories (no evolution)."""
+import json
+import shutil
 from pathlib import Path
 
 import jax
@@ -164,3 +166,29 @@ def test_compare_markdown_and_default_figure_place(runs):
 def test_compare_single_run_has_no_p_column(runs, tmp_path):
     text, _ = compare(runs[:1], out_dir=tmp_path)
     assert "Mann-Whitney" not in text and "final Q" in text
+
+
+def test_compare_many_runs_tests_each_against_the_first(runs, tmp_path):
+    again = tmp_path / "again"
+    shutil.copytree(runs[0], again)
+    text, _ = compare([runs[0], runs[1], again], out_dir=tmp_path)
+    header, *lines = text.splitlines()
+    first, second = runs[0].name, runs[1].name
+    assert f"p {second} vs {first}" in header and f"p again vs {first}" in header
+    q_line = next(line for line in lines if line.startswith("final Q"))
+    assert float(q_line.split()[-2]) < 0.01 and float(q_line.split()[-1]) == 1.0
+
+
+def test_adaptation_times_join_the_table_when_every_run_has_them(runs, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(runs[0], a)
+    shutil.copytree(runs[1], b)
+    generation = final_table(a)["generation"]
+    content = {"goal": "or", "goal_code": 14, "limit": 50, "generation": generation}
+    (a / "adaptation.json").write_text(json.dumps({**content, "times": [3] * SEEDS}))
+    assert "held-out" not in compare([a, b], out_dir=tmp_path)[0]  # only one run has them
+    (b / "adaptation.json").write_text(json.dumps({**content, "times": [-1] * (SEEDS - 1) + [40]}))
+    text, _ = compare([a, b], out_dir=tmp_path)
+    line = next(line for line in text.splitlines() if "held-out or (limit 50)" in line)
+    assert f"({SEEDS}/{SEEDS} reached)" in line and f"(1/{SEEDS} reached)" in line
+    assert float(line.split()[-1]) < 0.01  # never counts as slowest, not as missing

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
+from evojax_mod.config import ConfigError, config_from_dict
 from evojax_mod.genomes import circuit
 from evojax_mod.selection import elitist
 
@@ -54,7 +55,86 @@ def test_offspring_keeps_elite_and_breeds_only_from_it():
     assert set(parents.tolist()) <= set(elite.tolist())
 
 
-def test_circuit_generations_keep_size_and_never_lose_the_best():
+def replace_worst(fitness, n_elite, crossover_rate, key=1):
+    """The next population of toy genomes with ids 1..S (so a crossed child, 1000 a + b, is
+    >= 1000) under replace_worst, and the ranking best first (as ids)."""
+    s = fitness.shape[0]
+    genomes = {"id": jnp.arange(1, s + 1, dtype=jnp.int32)}
+    nxt = elitist.offspring(jax.random.PRNGKey(key), genomes, fitness, n_elite, s, crossover_rate,
+                            toy_crossover, toy_mutate, scheme="replace_worst")
+    return np.asarray(nxt["id"]), np.argsort(-np.asarray(fitness), kind="stable") + 1
+
+
+def test_replace_worst_keeps_the_elite_replaces_the_worst_and_varies_the_rest():
+    s, n_elite = 40, 10
+    fitness = jax.random.uniform(jax.random.PRNGKey(0), (s,))
+    ids, ranked = replace_worst(fitness, n_elite, 0.5)
+    elite, middle, worst = ranked[:n_elite], ranked[n_elite:s - n_elite], ranked[s - n_elite:]
+    assert ids.shape == (s,)
+    assert ids[:n_elite].tolist() == elite.tolist()  # the elite pass unchanged, best first
+    varied = ids[n_elite:]
+    assert np.all(varied >= 1_000_000)  # every survivor and every copy went through mutation
+    lineage = varied - 1_000_000
+    crossed = lineage >= 1000
+    assert 0 < crossed.sum() < len(varied)
+    first = np.where(crossed, lineage // 1000, lineage)
+    second = lineage[crossed] % 1000
+    # the middle ranks survive in rank order, the worst ranks hold copies of the elite
+    assert first.tolist() == middle.tolist() + elite.tolist()
+    pool = set(middle.tolist()) | set(elite.tolist())
+    assert set(second.tolist()) <= pool and len(set(second.tolist())) > 1
+    assert not set(worst.tolist()) & (set(first.tolist()) | set(second.tolist()))  # the worst are gone
+
+
+def test_replace_worst_without_crossover_mutates_survivors_and_copies_in_place():
+    fitness = jnp.asarray([0.1, 0.9, 0.5, 0.7, 0.3, 0.6, 0.2, 0.8])
+    ids, ranked = replace_worst(fitness, 3, 0.0)
+    assert ranked.tolist() == [2, 8, 4, 6, 3, 5, 7, 1]
+    # elite 2, 8, 4 kept; 6, 3 survive and are mutated; 5, 7, 1 replaced by mutated copies of 2, 8, 4
+    assert ids.tolist() == [2, 8, 4] + [1_000_000 + i for i in (6, 3, 2, 8, 4)]
+    ids, _ = replace_worst(fitness, 4, 0.0)  # elite = half the population: no survivor
+    assert ids.tolist() == [2, 8, 4, 6] + [1_000_000 + i for i in (2, 8, 4, 6)]
+
+
+def test_replace_worst_needs_room_for_elite_and_copies():
+    genomes, fitness = {"id": jnp.arange(10)}, jnp.zeros(10)
+    with pytest.raises(ValueError, match="replace_worst"):
+        elitist.offspring(jax.random.PRNGKey(0), genomes, fitness, 6, 10, 0.5, toy_crossover, toy_mutate,
+                          scheme="replace_worst")
+    with pytest.raises(ValueError, match="replace_worst"):
+        elitist.offspring(jax.random.PRNGKey(0), genomes, fitness, 2, 12, 0.5, toy_crossover, toy_mutate,
+                          scheme="replace_worst")
+    with pytest.raises(ValueError, match="scheme"):
+        elitist.offspring(jax.random.PRNGKey(0), genomes, fitness, 2, 10, 0.5, toy_crossover, toy_mutate,
+                          scheme="tournament")
+
+
+def test_elite_offspring_is_the_default_scheme():
+    genomes = {"id": jnp.arange(1, 21, dtype=jnp.int32)}
+    fitness = jax.random.uniform(jax.random.PRNGKey(5), (20,))
+    args = (jax.random.PRNGKey(6), genomes, fitness, 5, 20, 0.5, toy_crossover, toy_mutate)
+    np.testing.assert_array_equal(elitist.offspring(*args)["id"],
+                                  elitist.offspring(*args, scheme="elite_offspring")["id"])
+
+
+def test_selection_scheme_config_key():
+    base = {"task": {"name": "circuits"}, "genome": {"kind": "circuit"}, "run": {"population": 40}}
+    assert config_from_dict({**base, "selection": {"elite": 12}}).selection.scheme == "elite_offspring"
+    cfg = config_from_dict({**base, "selection": {"elite": 20, "scheme": "replace_worst"}})
+    assert cfg.selection.scheme == "replace_worst"
+    with pytest.raises(ConfigError) as err:
+        config_from_dict({**base, "selection": {"elite": 12, "scheme": "tournament"}})
+    assert str(err.value) == ("config key 'selection.scheme': expected one of: elite_offspring, replace_worst, "
+                              "got 'tournament'")
+    with pytest.raises(ConfigError) as err:
+        config_from_dict({**base, "selection": {"elite": 21, "scheme": "replace_worst"}})
+    assert str(err.value) == ("config key 'selection.elite': expected at most half of run.population (20) "
+                              "under scheme replace_worst, got 21")
+    assert config_from_dict({**base, "selection": {"elite": 21}}).selection.elite == 21  # fine for elite_offspring
+
+
+@pytest.mark.parametrize("scheme", ["elite_offspring", "replace_worst"])
+def test_circuit_generations_keep_size_and_never_lose_the_best(scheme):
     s, n_elite = 64, 16
     goal = jnp.uint32((0xAAAA ^ 0xCCCC) & (0xF0F0 ^ 0xFF00))  # (x XOR y) AND (z XOR w)
 
@@ -68,7 +148,7 @@ def test_circuit_generations_keep_size_and_never_lose_the_best():
     def generation(key, pop):
         return elitist.offspring(key, pop, fitness(pop), n_elite, s, 0.5,
                                  partial(circuit.crossover, spec=SPEC),
-                                 partial(circuit.mutate, spec=SPEC))
+                                 partial(circuit.mutate, spec=SPEC), scheme=scheme)
 
     pop = jax.vmap(lambda k: circuit.init(k, SPEC))(jax.random.split(jax.random.PRNGKey(2), s))
     best = [float(fitness(pop).max())]
