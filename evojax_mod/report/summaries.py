@@ -256,8 +256,8 @@ def compare_table(tables: list[dict], labels: list[str], markdown: bool = False)
         first = _test_values(summary, tables[0][key])
         row += [_p_value(mann_whitney(first, _test_values(summary, tables[i][key]))) for i in others]
         rows.append(row)
-    if markdown:
-        lines = [header, ["---"] * len(header), *rows]
+    if markdown:  # a "|" inside a cell (a goal such as "A | B") would end the cell
+        lines = [[c.replace("|", "\\|") for c in cells] for cells in (header, ["---"] * len(header), *rows)]
         return "\n".join("| " + " | ".join(cells) + " |" for cells in lines)
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = [header, ["-" * w for w in widths], *rows]

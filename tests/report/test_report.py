@@ -184,11 +184,14 @@ def test_adaptation_times_join_the_table_when_every_run_has_them(runs, tmp_path)
     shutil.copytree(runs[0], a)
     shutil.copytree(runs[1], b)
     generation = final_table(a)["generation"]
-    content = {"goal": "or", "goal_code": 14, "limit": 50, "generation": generation}
+    content = {"goal": "L | R", "goal_code": 14, "limit": 50, "generation": generation}
     (a / "adaptation.json").write_text(json.dumps({**content, "times": [3] * SEEDS}))
     assert "held-out" not in compare([a, b], out_dir=tmp_path)[0]  # only one run has them
     (b / "adaptation.json").write_text(json.dumps({**content, "times": [-1] * (SEEDS - 1) + [40]}))
     text, _ = compare([a, b], out_dir=tmp_path)
-    line = next(line for line in text.splitlines() if "held-out or (limit 50)" in line)
+    line = next(line for line in text.splitlines() if "held-out L | R (limit 50)" in line)
     assert f"({SEEDS}/{SEEDS} reached)" in line and f"(1/{SEEDS} reached)" in line
     assert float(line.split()[-1]) < 0.01  # never counts as slowest, not as missing
+    markdown = compare([a, b], out_dir=tmp_path, markdown=True)[0].splitlines()
+    row = next(line for line in markdown if "held-out" in line)
+    assert "L \\| R" in row and row.replace("\\|", "").count("|") == markdown[0].count("|")
