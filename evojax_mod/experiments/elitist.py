@@ -262,9 +262,9 @@ class ElitistExperiment(Experiment):
         return threshold.pack_patterns(chosen)
 
     def _outputs_and_sizes(self, population):
-        """((outputs, defined), sizes): uint32 [S, W] twice (see ``fraction_correct``), int [S]."""
+        """(outputs, defined, sizes): uint32 [S, W] twice (see ``fraction_correct``), int [S]."""
         family = self.family
-        return ((jax.vmap(family.outputs)(population), jax.vmap(family.defined)(population)),
+        return (jax.vmap(family.outputs)(population), jax.vmap(family.defined)(population),
                 jax.vmap(family.size)(population))
 
     def graph(self, genome) -> tuple[jax.Array, jax.Array]:
@@ -272,9 +272,9 @@ class ElitistExperiment(Experiment):
         module, spec = self.family.module, self.spec
         return module.adjacency(genome, spec), module.active_nodes(genome, spec)
 
-    def _fitness(self, population, outputs, sizes, environment, goal):
+    def _fitness(self, population, outputs, defined, sizes, environment, goal):
         """(fraction right on the environment [S], fitness to maximise [S])."""
-        right = fraction_correct(outputs[0], self.goal_words(goal), environment, outputs[1])
+        right = fraction_correct(outputs, self.goal_words(goal), environment, defined)
         o = self.config.objectives
         if o.maximise == "modularity":
             return right, jax.vmap(lambda g: undirected_q(*self.graph(g)))(population)
@@ -282,10 +282,10 @@ class ElitistExperiment(Experiment):
 
     def _evaluated(self, state: ElitistState) -> ElitistState:
         """``state`` with the fitness and first-perfect generations of its population."""
-        outputs, sizes = self._outputs_and_sizes(state.population)
-        _, fitness = self._fitness(state.population, outputs, sizes, state.environment, state.goal)
-        right = fraction_correct(outputs[0][:, None], self.tracked_tables(state.goal)[None], state.environment,
-                                 outputs[1][:, None])
+        outputs, defined, sizes = self._outputs_and_sizes(state.population)
+        _, fitness = self._fitness(state.population, outputs, defined, sizes, state.environment, state.goal)
+        right = fraction_correct(outputs[:, None], self.tracked_tables(state.goal)[None], state.environment,
+                                 defined[:, None])
         hit = jnp.any(right >= 1.0, axis=0)
         first = jnp.where((state.first_perfect < 0) & hit, state.generation, state.first_perfect)
         return state.replace(fitness=fitness, first_perfect=first)
@@ -327,8 +327,8 @@ class ElitistExperiment(Experiment):
     def metrics(self, state: ElitistState):
         """The champion has the best fitness, then the fewest active units, then the lowest
         index."""
-        outputs, sizes = self._outputs_and_sizes(state.population)
-        right, fitness = self._fitness(state.population, outputs, sizes, state.environment, state.goal)
+        outputs, defined, sizes = self._outputs_and_sizes(state.population)
+        right, fitness = self._fitness(state.population, outputs, defined, sizes, state.environment, state.goal)
         best = jnp.lexsort((jnp.arange(fitness.shape[0]), sizes, -fitness))[0]
         champ = jax.tree.map(lambda a: a[best], state.population)
         everything = threshold.pack_patterns(jnp.ones(self.task.n_patterns, bool))
@@ -337,7 +337,7 @@ class ElitistExperiment(Experiment):
         row = jnp.stack([
             state.goal.astype(jnp.float32),
             jnp.max(fitness), jnp.mean(fitness), jnp.sum(right >= 1.0).astype(jnp.float32),
-            right[best], fraction_correct(outputs[0][best], self.goal_words(state.goal), everything, outputs[1][best]),
+            right[best], fraction_correct(outputs[best], self.goal_words(state.goal), everything, defined[best]),
             sizes[best].astype(jnp.float32), directed_q_masked(adjacency.astype(jnp.float32), labels),
             (jnp.max(labels) + 1).astype(jnp.float32), state.solved_at.astype(jnp.float32),
         ])

@@ -21,9 +21,9 @@ def test_oscillator_scores_zero_in_the_experiment():
     goal = exp.goal_words(state.goal)
     # make the goal equal to the ring's step-T value: still wrong everywhere
     pop = jax.tree.map(lambda a, b: a.at[0].set(b), state.population, ring)
-    (outputs, defined), sizes = exp._outputs_and_sizes(pop)
+    outputs, defined, sizes = exp._outputs_and_sizes(pop)
     assert defined[0].tolist() == [0]
-    _, fit = exp._fitness(pop, (outputs, defined), sizes, state.environment, outputs[0][0])
+    _, fit = exp._fitness(pop, outputs, defined, sizes, state.environment, outputs[0])
     assert float(fit[0]) == 0.0
 
 
