@@ -1,4 +1,4 @@
-"""The `evojax-mod` command: run, resume, check, report, compare, analyze, bench, presets.
+"""The `evojax-mod` command: quickstart, run, resume, check, report, compare, analyze, adapt, bench, presets.
 
 A config is a YAML file or the name of a shipped preset (`evojax_mod.presets`). Errors a user
 can act on (bad config, missing file, a run directory in the way) print one line to stderr and
@@ -91,6 +91,23 @@ def _cmd_run(args) -> int:
     return 0
 
 
+def _cmd_quickstart(args) -> int:
+    from evojax_mod.quickstart import quickstart
+    _use_cpu_devices(args.cpu_devices)
+    out = Path(args.out)
+    outcome = quickstart(out, seeds=args.seeds, generations=args.generations, population=args.pop,
+                         overrides=dict(parse_override(s) for s in args.set), progress=not args.quiet,
+                         seed_batch=args.seed_batch)
+    for name, result in zip(("pa", "pcc"), outcome.results):
+        _print_done(result, out / name)
+    print()
+    print(outcome.table)
+    print("\nfigures:")
+    for path in outcome.figures:
+        print(f"  {path}")
+    return 0
+
+
 def _cmd_check(args) -> int:
     config = _config(args)
     print(f"# {presets.resolve(args.config).resolve()}: valid; every value, with defaults and overrides:")
@@ -116,8 +133,11 @@ def _print_done(result, out: Path) -> None:
     last = result.rows[:, -1, :]
     gens = int(result.generations[-1])
     n_seeds = result.rows.shape[0]
+    cache = result.compile_cache or {}
+    cached = (f" ({cache['hits']} programs from the compile cache, {cache['misses']} compiled)"
+              if cache.get("dir") else " (no compile cache)")
     print(f"{result.config.name}: {n_seeds} seeds x {gens} generations, "
-          f"population {result.config.run.population}; compile {result.compile_seconds:.1f} s, "
+          f"population {result.config.run.population}; compile {result.compile_seconds:.1f} s{cached}, "
           f"run {result.run_seconds:.1f} s ({gens * n_seeds / max(result.run_seconds, 1e-9):.1f} seed-generations/s)")
     parts = []
     for i, m in enumerate(experiment_for(result.config).metric_specs):
@@ -242,6 +262,20 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="evojax-mod", description="Evolve networks and measure their modularity.")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("quickstart", help="Clune 2013 PA and P&CC side by side at a small size, then their "
+                                          "comparison and figures (minutes on a 2-core CPU)")
+    p.add_argument("--out", default="runs/quickstart", help="folder for the two runs (default runs/quickstart)")
+    p.add_argument("--seeds", type=int, help="seeds of each treatment (default 8)")
+    p.add_argument("--generations", type=int, help="generations (default 4000)")
+    p.add_argument("--pop", type=int, help="population size (default 500)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override any config key of both treatments, e.g. run.log_every=50 (repeatable)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--cpu-devices", type=int, help=_CPU_DEVICES_HELP)
+    add_seed_batch_argument(p)
+    _add_compile_cache_argument(p)
+    p.set_defaults(func=_cmd_quickstart)
 
     p = sub.add_parser("run", help="run a config (all seeds batched in one compiled call)")
     add_run_arguments(p)

@@ -33,6 +33,21 @@ OFF_VALUES = ("", "0", "off", "false", "no")
 # directory set through JAX itself can be told apart from ours.
 _applied: str | None = None
 _reported: set[str] = set()  # directories that could not be created, reported once each
+_EVENTS = {"/jax/compilation_cache/cache_hits": "hits", "/jax/compilation_cache/cache_misses": "misses"}
+_counts = {"hits": 0, "misses": 0}
+_listening = False
+
+
+def _count(event: str, **_) -> None:
+    if event in _EVENTS:
+        _counts[_EVENTS[event]] += 1
+
+
+def counts() -> dict[str, int]:
+    """Programs this process has loaded from the cache ("hits") and compiled and stored
+    ("misses") since `enable` was first called; a run reports the difference over itself, so
+    its summary says whether its compile time was cold (all misses) or warm (all hits)."""
+    return dict(_counts)
 
 
 def cache_dir(environ: Mapping[str, str] | None = None) -> Path | None:
@@ -55,9 +70,13 @@ def enable() -> Path | None:
 
     Cheap when nothing changed, so every run calls it. A directory that cannot be created is
     reported once, in one line on stderr, and the run compiles without a cache."""
-    global _applied
+    global _applied, _listening
     import jax
     from jax.experimental.compilation_cache import compilation_cache
+
+    if not _listening:
+        jax.monitoring.register_event_listener(_count)
+        _listening = True
 
     current = jax.config.jax_compilation_cache_dir
     if ENV_VAR not in os.environ and current is not None and current != _applied:

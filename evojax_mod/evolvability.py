@@ -65,7 +65,7 @@ def adapt_run(run_dir: str | Path, goal: int | str, generations: int, seed_batch
     config = records.read_config(run_dir)
     exp = experiment_for(config)
     keys = loop.seed_keys(config.run.seed, config.run.seeds)
-    template = jax.eval_shape(lambda k: loop.batched_init(exp, k)[0], keys)
+    template = jax.eval_shape(lambda k: loop.batched_init(exp, k, 1)[0], keys)
     state, _, logged, _ = records.read_checkpoint(run_dir, template)
     adapted = adaptation_config(config, goal, generations)
     times = adaptation_times(config, state, goal, generations, seed_batch)

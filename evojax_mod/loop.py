@@ -31,32 +31,42 @@ def seed_keys(base_seed: int, n_seeds: int) -> jax.Array:
     return jax.vmap(lambda i: jax.random.fold_in(base, i))(jnp.arange(n_seeds))
 
 
-@partial(jax.jit, static_argnums=0)
-def batched_init(exp, keys):
-    """Initial states of all seeds, with their metrics rows and champions (leading axis S)."""
-    state = jax.vmap(exp.init)(keys)
-    rows, champs = jax.vmap(exp.metrics)(state)
-    return state, rows, champs
+@partial(jax.jit, static_argnums=(0, 2))
+def batched_init(exp, keys, seed_batch: int):
+    """Initial states of all seeds, with their metrics rows and champions (leading axis S),
+    laid out over devices and batches as `batched_chunk` is. One seed at a time compiles
+    faster, too (quickstart at population 200 on a 2-core CPU: 8.3 s against 19.9 s for a vmap
+    of its 4 seeds)."""
+    def one(key):
+        state = exp.init(key)
+        rows, champs = exp.metrics(state)
+        return state, rows, champs
+
+    return over_seeds(one, keys, seed_batch)
 
 
 @partial(jax.jit, static_argnums=(0, 2, 3, 4))
 def batched_chunk(exp, state, n_logs: int, block: int, seed_batch: int):
-    """`run_chunk` for all seeds (leading axis S). Each device takes its own seeds
-    ``seed_batch`` at a time: vmapped within a batch, one batch after another; a batch at least
-    as large as a device's seed count vmaps them all. The same bits either way."""
+    """`run_chunk` for all seeds (leading axis S), laid out by `over_seeds`."""
+    return over_seeds(partial(run_chunk, exp, n_logs=n_logs, block=block), state, seed_batch)
+
+
+def over_seeds(one, tree, seed_batch: int):
+    """``one`` applied to every seed of ``tree`` (leading axis S). Each device takes its own
+    seeds ``seed_batch`` at a time: vmapped within a batch, one batch after another; a batch at
+    least as large as a device's seed count vmaps them all. The same bits either way."""
     def per_device(s):
-        one = partial(run_chunk, exp, n_logs=n_logs, block=block)
         if seed_batch >= jax.tree.leaves(s)[0].shape[0]:
             return jax.vmap(one)(s)
         return jax.lax.map(one, s, batch_size=seed_batch)
 
-    n_seeds = jax.tree.leaves(state)[0].shape[0]
+    n_seeds = jax.tree.leaves(tree)[0].shape[0]
     mesh = seed_mesh(n_seeds)
     if mesh is None:
-        return per_device(state)
+        return per_device(tree)
     split = jax.sharding.PartitionSpec("seeds")
     # check_vma off: the generation loop mixes per-device values with replicated constants
-    return jax.shard_map(per_device, mesh=mesh, in_specs=split, out_specs=split, check_vma=False)(state)
+    return jax.shard_map(per_device, mesh=mesh, in_specs=split, out_specs=split, check_vma=False)(tree)
 
 
 def chunk_plan(start: int, end: int, log_every: int, checkpoint_every: int) -> list[tuple[int, int]]:

@@ -39,6 +39,7 @@ class RunResult:
     champions: dict
     names: tuple = ()
     compile_seconds: float = 0.0
+    compile_cache: dict | None = None
     run_seconds: float = 0.0
 
     @property
@@ -72,6 +73,14 @@ def _concat(a: dict, b: dict) -> dict:
     return {k: np.concatenate([a[k], b[k]], axis=1) for k in b} if a else b
 
 
+def _cache_use(directory, before: dict[str, int]) -> dict:
+    """The compile cache's directory (None: off) and the programs this run loaded from it
+    ("hits") or compiled into it ("misses")."""
+    now = compile_cache.counts()
+    return {"dir": None if directory is None else str(directory),
+            **{k: now[k] - before[k] for k in now}}
+
+
 def run_summary(result: RunResult) -> dict:
     names = list(result.names)
     last = result.rows[:, -1, :]
@@ -81,6 +90,7 @@ def run_summary(result: RunResult) -> dict:
         "generations": int(result.generations[-1]),
         "population": result.config.run.population,
         "compile_seconds": round(result.compile_seconds, 3),
+        "compile_cache": result.compile_cache,
         "run_seconds": round(result.run_seconds, 3),
         "device": str(jax.devices()[0].device_kind),
         "n_devices": len(jax.devices()),
@@ -203,7 +213,8 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
     Compiled programs go to JAX's persistent compilation cache (`evojax_mod.compile_cache`:
     on by default, ``EVOJAX_MOD_COMPILE_CACHE=0`` turns it off).
     """
-    compile_cache.enable()
+    cache = compile_cache.enable()
+    counts_before = compile_cache.counts()
     exp = experiment_for(config)
     rc = config.run
     if jax.process_count() > 1:
@@ -220,7 +231,7 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
     t0 = time.perf_counter()
     keys = loop.seed_keys(rc.seed, rc.seeds)
     if resume and (run_dir / records.CHECKPOINT).is_file():
-        template = jax.eval_shape(lambda k: loop.batched_init(exp, k)[0], keys)
+        template = jax.eval_shape(lambda k: loop.batched_init(exp, k, 1)[0], keys)
         state, rows, generations, champions = records.read_checkpoint(run_dir, template)
         state = jax.tree.map(jax.numpy.asarray, state)
         start = int(generations[-1])
@@ -230,7 +241,8 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
             rows, generations = rows[:, :-1], generations[:-1]
             champions = {k: v[:, :-1] for k, v in champions.items()}
     else:
-        state, rows0, champs0 = loop.batched_init(exp, keys)
+        state, rows0, champs0 = loop.batched_init(exp, keys, seed_batch)
+        rows0, champs0 = _everywhere((rows0, champs0))
         rows = np.asarray(rows0)[:, None, :]
         generations = np.array([0])
         champions = {k: v[:, None] for k, v in champions_dict(champs0).items()}
@@ -269,7 +281,8 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
                         **{name: f"{np.median(rows[:, -1, i]):.3f}" for name, i in shown})
     bar.close()
     result = RunResult(config, run_dir if writer else None, _everywhere(state), rows, generations, champions,
-                       names=names, compile_seconds=compile_seconds + init_seconds, run_seconds=run_seconds)
+                       names=names, compile_seconds=compile_seconds + init_seconds, run_seconds=run_seconds,
+                       compile_cache=_cache_use(cache, counts_before))
     if writer:
         if g == start:
             _write_progress(run_dir, exp, result.state, rows, generations, champions)

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parent.parent / "evojax_mod"
 
 
@@ -51,6 +53,7 @@ def test_no_import_circles():
             visit(m, [m])
 
 
+@pytest.mark.slow
 def test_every_module_imports_on_its_own_in_a_fresh_interpreter():
     failures = []
     pending = [m for m in modules() if not m.endswith("__main__")]  # __main__ runs the command

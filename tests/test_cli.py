@@ -78,7 +78,7 @@ def test_overrides_and_presets():
         assert c.schedule.goals == (("or",) if name.endswith("_or") else ("and",))
     pcc = load_config(ROOT / "configs/clune2013/pcc.yaml")
     assert pcc.objectives.cost_pressure == 0.25 and pcc.mutation.bias_rate == pytest.approx(1 / 24)
-    load_config(ROOT / "configs/quickstart.yaml")
+    load_config(ROOT / "configs/quickstart/pcc.yaml")
     ka = {name: load_config(path) for name, path in
           ((p.stem, p) for p in sorted((ROOT / "configs/kashtan_alon2005").glob("*.yaml")))}
     assert set(ka) == {f"{s}_{t}" for s in ("circuits", "retina") for t in ("fg", "mvg", "qmax")}
@@ -94,11 +94,20 @@ def test_overrides_and_presets():
         config_from_dict({"run": {"checkpoint_every": 7, "log_every": 2}})
 
 
-def test_run_report_compare_end_to_end(tmp_path, capsys):
-    cfg = str(ROOT / "configs/quickstart.yaml")
-    assert cli.main(["run", cfg, "--out", str(tmp_path / "a"), *TINY]) == 0
-    assert cli.main(["run", cfg, "--out", str(tmp_path / "b"), *TINY, "--set", "objectives.connection_cost=none"]) == 0
-    assert "seed-generations/s" in capsys.readouterr().out
+def test_quickstart_then_report_adapt_compare_end_to_end(tmp_path, capsys):
+    cfg = str(ROOT / "configs/quickstart/pcc.yaml")
+    assert cli.main(["quickstart", "--out", str(tmp_path), *TINY]) == 0
+    out = capsys.readouterr().out
+    assert out.count("seed-generations/s") == 2 and "quickstart-pa" in out and "quickstart-pcc" in out
+    assert "final Q" in out and "left/right split" in out and "p (Mann-Whitney)" in out
+    for figure in ("pa/figures/curves.png", "pcc/figures/champions.png", "compare.png"):
+        assert f"{tmp_path / figure}" in out and (tmp_path / figure).stat().st_size > 1000
+    # a second quickstart into the same folder resumes its finished runs: nothing changes
+    before = (tmp_path / "pa/metrics.csv").read_bytes(), (tmp_path / "pcc/checkpoint.npz").read_bytes()
+    assert cli.main(["quickstart", "--out", str(tmp_path), *TINY]) == 0
+    assert ((tmp_path / "pa/metrics.csv").read_bytes(), (tmp_path / "pcc/checkpoint.npz").read_bytes()) == before
+    (tmp_path / "pcc").rename(tmp_path / "a")
+    (tmp_path / "pa").rename(tmp_path / "b")
     # a second run into the same folder is refused; resume of a finished run is a no-op
     assert cli.main(["run", cfg, "--out", str(tmp_path / "a"), *TINY]) == 2
     assert cli.main(["resume", str(tmp_path / "a"), "--quiet"]) == 0
@@ -119,6 +128,7 @@ def test_run_report_compare_end_to_end(tmp_path, capsys):
     assert np.all(np.unique(m["generation"]) == [0, 3, 6])
 
 
+@pytest.mark.slow
 def test_bench_prints_both_loops(tmp_path, capsys):
     out = tmp_path / "bench.json"
     assert cli.main(["bench", "--pop", "20", "--seeds", "1", "--generations", "2",
@@ -160,7 +170,7 @@ def test_check_prints_the_resolved_config_and_writes_nothing(tmp_path, monkeypat
 ])
 def test_check_of_a_bad_config_is_one_line_exit_2(tmp_path, monkeypatch, capsys, extra, key, allowed):
     monkeypatch.chdir(tmp_path)
-    assert cli.main(["check", "quickstart", *extra]) == 2
+    assert cli.main(["check", "quickstart/pcc", *extra]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and len(captured.err.strip().splitlines()) == 1
     assert f"'{key}'" in captured.err and allowed in captured.err

@@ -106,8 +106,8 @@ def test_no_compile_cache_flag_turns_it_off_for_the_command_and_its_processes(en
         return 0
 
     monkeypatch.setattr(cli, "_cmd_run", fake_run)
-    assert cli.main(["run", "quickstart", "--no-compile-cache"]) == 0
-    assert cli.main(["run", "quickstart"]) == 0
+    assert cli.main(["run", "quickstart/pcc", "--no-compile-cache"]) == 0
+    assert cli.main(["run", "quickstart/pcc"]) == 0
     assert seen == [("0", None), (str(tmp_path), str(tmp_path))]
     assert os.environ[ENV] == str(tmp_path)  # restored after the first command
     for command in (["resume", "r"], ["analyze", "r"], ["bench"]):

@@ -105,7 +105,7 @@ def test_to_dict_writes_kinds_of_union_sections_only():
     d = to_dict(load_config(ROOT / "configs/kashtan_alon2005/circuits_fg.yaml"))
     assert (d["genome"]["kind"], d["selection"]["kind"], d["schedule"]["kind"]) == ("circuit", "elitist", "fixed")
     assert "kind" not in d["mutation"] and "kind" not in d["objectives"]
-    assert d["genome"] == {"kind": "circuit", "max_gates": 14, "wiring": "ordered"}
+    assert d["genome"] == {"kind": "circuit", "max_gates": 12, "wiring": "free"}
 
 
 # --- union dispatch ---------------------------------------------------------------------------
@@ -385,9 +385,9 @@ def test_compiled_fields_change_the_compiled_key(base, key, value):
 
 
 def test_compiled_key_resets_to_the_defaults():
-    c = load_config(ROOT / "configs/quickstart.yaml").compiled_key()
+    c = load_config(ROOT / "configs/quickstart/pcc.yaml").compiled_key()
     assert (c.name, c.description) == ("experiment", "")
-    assert c.run == C.RunConfig(population=200, log_every=50)
+    assert c.run == C.RunConfig(population=500, log_every=100)
 
 
 # --- YAML in and out --------------------------------------------------------------------------

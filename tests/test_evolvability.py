@@ -12,9 +12,13 @@ from evojax_mod.tasks import goal_code
 
 @pytest.fixture(scope="module")
 def circuits_run():
-    """Two seeds evolved for 100 generations on x XOR y, which both solve within 10."""
+    """Two seeds evolved for 100 generations on x XOR y, which both solve within 10 under the
+    ordered wiring, crossover and elite offspring of this fixture (the preset's free wiring,
+    mutation-only and replace-worst scheme need longer)."""
     config = load_config("configs/kashtan_alon2005/circuits_fg.yaml", seeds=2, generations=100,
-                         population=200, overrides={"schedule.goals": ["XY"], "selection.elite": 60})
+                         population=200, overrides={"schedule.goals": ["XY"], "selection.elite": 60,
+                                    "genome.wiring": "ordered", "genome.max_gates": 14,
+                                    "selection.scheme": "elite_offspring", "selection.crossover_rate": 0.5})
     return config, runner.run(config, None, progress=False)
 
 
@@ -50,6 +54,7 @@ def test_a_solved_goal_takes_no_generations_and_a_new_one_is_counted_as_the_loop
         evolvability.adaptation_times(config, result.state, "ZW", 300, seed_batch=2), times)
 
 
+@pytest.mark.slow
 def test_clune_adaptation_matches_the_plain_loop(clune_run):
     config, result = clune_run
     times = evolvability.adaptation_times(config, result.state, "left", 60)

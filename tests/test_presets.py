@@ -9,7 +9,7 @@ from evojax_mod import cli, presets
 from evojax_mod.config import ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = {"quickstart", *(f"clune2013/{n}" for n in ("pa", "pa_or", "pcc", "pcc_or")),
+SHIPPED = {"quickstart/pa", "quickstart/pcc", *(f"clune2013/{n}" for n in ("pa", "pa_or", "pcc", "pcc_or")),
            *(f"kashtan_alon2005/{s}_{t}" for s in ("circuits", "retina") for t in ("fg", "mvg", "qmax"))}
 
 
@@ -43,7 +43,7 @@ def test_an_existing_file_wins_over_a_preset_and_unknown_names_are_not_found(tmp
     (tmp_path / "clune2013/pcc.yaml").write_text("name: mine\n")
     assert load_config("clune2013/pcc.yaml").name == "mine"
     assert load_config("clune2013/pcc").name == "clune2013-pcc"  # no file of that name here
-    for name in ("clune2013/nope", "pcc", "../evojax_mod/configs/quickstart", "clune2013"):
+    for name in ("clune2013/nope", "pcc", "../evojax_mod/configs/quickstart/pcc", "quickstart", "clune2013"):
         assert presets.find(name) is None
         with pytest.raises(ConfigError, match="not found, nor a preset"):
             load_config(name)

@@ -76,7 +76,7 @@ def test_resume_with_another_config_is_refused_naming_the_keys(reference, tmp_pa
     code, err = run_cli(capsys, "run", PRESET, "--out", str(out), "--generations", "12", *SMALL, "--resume",
                         "--pop", "26", "--set", "objectives.size_penalty=0.5")
     assert code == 2 and len(err.strip().splitlines()) == 1
-    assert f"run directory '{out}': config differs in objectives.size_penalty (0.5 given, 0.0 in config.yaml), " \
+    assert f"run directory '{out}': config differs in objectives.size_penalty (0.5 given, 0.2 in config.yaml), " \
            "run.population (26 given, 24 in config.yaml); resume it with" in err
     # a longer run is not resumed through `run --resume`: the message says how to extend it
     code, err = run_cli(capsys, "run", PRESET, "--out", str(out), "--generations", "30", *SMALL, "--resume")

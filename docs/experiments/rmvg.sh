@@ -4,14 +4,7 @@
 # A run that is already complete is skipped, one that was interrupted is resumed.
 set -euo pipefail
 RUNS=${1:-runs/rmvg}
-EM=${EVOJAX_MOD:-evojax-mod}
-
-run() {  # run CONFIG DIR [overrides...]: run to completion, resuming an interrupted run
-  local config=$1 dir=$2; shift 2
-  if [ -f "$dir/summary.json" ]; then return; fi
-  if [ -f "$dir/config.yaml" ]; then $EM run "$config" --out "$dir" --resume --quiet "$@"
-  else $EM run "$config" --out "$dir" --quiet "$@"; fi
-}
+source "$(dirname "$0")/campaign.sh"
 
 # 1. The Clune 2013 retina, PA and P&CC, under four schedules; held-out goal L & ~R.
 for treatment in pcc pa; do

@@ -60,6 +60,7 @@ def test_resume_after_a_stop_ends_bit_for_bit_equal(full_run, tmp_path):
     assert (out / records.METRICS).read_text() == (full_run.run_dir / records.METRICS).read_text()
 
 
+@pytest.mark.slow
 def test_seed_streams_do_not_depend_on_batch_size(full_run):
     alone = run(small_config(seeds=1), None, progress=False)
     assert_same_tree(jax.tree.map(lambda a: a[0], full_run.state), jax.tree.map(lambda a: a[0], alone.state))
@@ -77,7 +78,7 @@ def test_configs_that_differ_only_in_run_length_or_seeds_share_compiled_programs
     assert hash(experiment_for(other)) == hash(experiment_for(small_config()))
     assert experiment_for(small_config(population=26)) != experiment_for(small_config())
     before = loop.batched_init._cache_size()
-    state, _, _ = loop.batched_init(experiment_for(other), loop.seed_keys(other.run.seed, other.run.seeds))
+    state, _, _ = loop.batched_init(experiment_for(other), loop.seed_keys(other.run.seed, other.run.seeds), 1)
     assert loop.batched_init._cache_size() == before
     assert not np.array_equal(state.parents.edge_mask, full_run.state.parents.edge_mask)  # seed 7 is not seed 0
 
@@ -120,6 +121,7 @@ def test_sharded_run_equals_unsharded_on_four_cpu_devices(full_run, tmp_path):
         np.testing.assert_array_equal(data["rows"], full_run.rows)
 
 
+@pytest.mark.slow
 def test_a_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
     """SIGKILL the real command after its first checkpoint, then resume."""
     import signal

@@ -132,6 +132,7 @@ def clune_schedule_runs():
             for k, s in CLUNE_SCHEDULES.items()}
 
 
+@pytest.mark.slow
 def test_clune_follows_mvg_and_switch(clune_schedule_runs):
     and_, or_ = COMBINERS["and"], COMBINERS["or"]
     # logged at 0, 3, 6, 7; mvg with E = 2: epochs (g - 1) // 2 = 0, 1, 2, 3 -> and, or, and, or
@@ -142,6 +143,7 @@ def test_clune_follows_mvg_and_switch(clune_schedule_runs):
     np.testing.assert_array_equal(np.asarray(switch.state.goal), [or_] * 3)
 
 
+@pytest.mark.slow
 def test_clune_rmvg_draws_from_the_family_the_same_in_any_seed_batch(clune_schedule_runs):
     from evojax_mod.tasks import family_codes
     result = clune_schedule_runs["rmvg"]

@@ -1,6 +1,6 @@
 """Bit-identity fingerprints of small runs of the shipped presets.
 
-`python -m tests.golden.record` writes `presets.json` next to this file: for each preset, run
+`python -m tests.golden.record [PRESET ...]` writes `presets.json` next to this file: for each preset, run
 with the small overrides below, a SHA-256 of every metric column (by name), every champion
 array (by field) and every population array of the final state (by field). `test_golden.py`
 recomputes them and asks for equality, so a refactor that changes any bit of these runs fails.
@@ -58,11 +58,19 @@ def run_preset(name: str, extra: dict | None = None):
     return em.run(config, None, progress=False)
 
 
-def main() -> int:
-    FILE.write_text(json.dumps({n: fingerprint(run_preset(n)) for n in PRESETS}, indent=1) + "\n")
+def main(names: list[str]) -> int:
+    """Record the named presets (default: all), keeping the other entries as they are: a
+    deliberate change to one preset re-records that preset alone."""
+    unknown = set(names) - set(PRESETS)
+    if unknown:
+        print(f"not recorded here: {', '.join(sorted(unknown))}; choose from {', '.join(sorted(PRESETS))}")
+        return 2
+    recorded = json.loads(FILE.read_text()) if FILE.is_file() else {}
+    recorded.update({n: fingerprint(run_preset(n)) for n in names or sorted(PRESETS)})
+    FILE.write_text(json.dumps(dict(sorted(recorded.items())), indent=1) + "\n")
     print(f"written: {FILE}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
