@@ -102,10 +102,13 @@ class TaskConfig:
     """name: a task registered in `evojax_mod.tasks` (retina: 8 pixels, sub-goals L and R, the
     objects in the left and right halves; circuits: 4 inputs x, y, z, w, sub-goals x XOR y and
     z XOR w). patterns: 0 = score on every input pattern; n = on n distinct patterns drawn once
-    per seed (Kashtan & Alon's retina nets: 100); elitist selection only."""
+    per seed (Kashtan & Alon's retina nets: 100); elitist selection only. solved_accuracy: the
+    fraction right that counts as solving a goal (Kashtan & Alon's retina: "at least 95 %
+    correct"; 1 = perfect), for the elitist experiments' criterion generations."""
 
     name: str = "retina"
     patterns: int = 0
+    solved_accuracy: float = 1.0
 
     def resolve(self, at: str):
         """The task this section names (a `BooleanTask`), after checking both keys."""
@@ -118,6 +121,8 @@ class TaskConfig:
                                         f"({reason}), got {self.name!r}")) from None
         _check(0 <= self.patterns <= task.n_patterns, f"{at}.patterns",
                f"0 (all) or 1..{task.n_patterns} (the patterns of task {task.name})", self.patterns)
+        _check(0 < self.solved_accuracy <= 1, f"{at}.solved_accuracy", "a fraction in (0, 1]",
+               self.solved_accuracy)
         return task
 
 
@@ -586,6 +591,8 @@ class ExperimentConfig:
             self.selection.check_population("selection", self.run.population)
         else:
             _check(self.task.patterns == 0, "task.patterns", "0 (all patterns) under NSGA-II", self.task.patterns)
+            _check(self.task.solved_accuracy == 1, "task.solved_accuracy", "1 (perfect) under NSGA-II",
+                   self.task.solved_accuracy)
             _check(self.run.population <= NSGA2_MAX_POPULATION, "run.population",
                    f"at most {NSGA2_MAX_POPULATION} under NSGA-II (it sorts parents and children together, "
                    f"at most 46340)", self.run.population)

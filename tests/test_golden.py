@@ -2,9 +2,10 @@
 
 `tests/golden/presets.json` holds fingerprints (SHA-256 of every metric column, champion array
 and final population array) of small runs of four presets, recorded with `python -m
-tests.golden.record`: the Clune presets and retina_mvg at de80ef3, before the experiment-interface
-redesign; circuits_mvg again when its preset took Kashtan & Alon's stated rules (free wiring,
-no crossover, the 0.2 size penalty, 12 gates). A change that alters any bit of those runs fails here; so
+tests.golden.record`: the Clune presets at de80ef3, before the experiment-interface redesign;
+circuits_mvg and retina_mvg again when their presets took Kashtan & Alon's stated rules (free
+wiring, no crossover, the 0.2 size penalty, 12 gates; elite 150, the 0.01 penalty, the 95 %
+criterion). A change that alters any bit of those runs fails here; so
 does the "plain" kernel path, which must give the fast path's bits."""
 import json
 

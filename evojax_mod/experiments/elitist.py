@@ -177,7 +177,8 @@ class ElitistState:
     """population: genomes, leading axis S; fitness: float32 [S] on the current goal (max);
     environment: uint32 [W], the patterns this seed is scored on; goal: int32 truth-table code
     of the active goal; generation: int32; first_perfect: int32 [n_tracked], first generation
-    with an individual perfect on each tracked goal (-1 before); key: PRNG key;
+    with an individual perfect on each tracked goal (-1 before); first_criterion: the same at
+    or above ``task.solved_accuracy``; key: PRNG key;
     schedule_key: the seed's goal-schedule key (constant)."""
 
     population: object
@@ -186,6 +187,7 @@ class ElitistState:
     goal: jax.Array
     generation: jax.Array
     first_perfect: jax.Array
+    first_criterion: jax.Array
     key: jax.Array
     schedule_key: jax.Array
 
@@ -193,7 +195,17 @@ class ElitistState:
     def solved_at(self) -> jax.Array:
         """First generation by which every tracked goal has had a perfect individual, -1 if
         not yet."""
-        return jnp.where(jnp.all(self.first_perfect >= 0), jnp.max(self.first_perfect), -1)
+        return _all_reached(self.first_perfect)
+
+    @property
+    def criterion_at(self) -> jax.Array:
+        """First generation by which every tracked goal has had an individual at or above the
+        solved accuracy, -1 if not yet."""
+        return _all_reached(self.first_criterion)
+
+
+def _all_reached(first: jax.Array) -> jax.Array:
+    return jnp.where(jnp.all(first >= 0), jnp.max(first), -1)
 
 
 @dataclass(frozen=True, eq=False)
@@ -235,7 +247,29 @@ class ElitistExperiment(Experiment):
             MetricSpec("champion_modules", "modules", integer=True),
             MetricSpec("first_perfect_generation", "generations to solution", integer=True, better="min",
                        summary="generation", headline=True),
-        )
+        ) + self.criterion_specs
+
+    @property
+    def solved_accuracy(self) -> float:
+        return self.config.task.solved_accuracy
+
+    @cached_property
+    def criterion_specs(self) -> tuple[MetricSpec, ...]:
+        """With a solved accuracy below 1: the generation by which every tracked goal reached it,
+        then, under a schedule of several listed goals, the generation each goal first did."""
+        if self.solved_accuracy >= 1:
+            return ()
+        at = f">= {self.solved_accuracy:.0%}"
+        specs = (MetricSpec("criterion_generation", f"generations to {at} (every goal)", integer=True,
+                            better="min", summary="generation", headline=True),)
+        listed = self.schedule.listed_goals
+        if len(listed) > 1:
+            given = getattr(self.config.schedule, "goals", ())
+            names = [str(g) for g in given] if len(given) == len(listed) else [f"goal {c}" for c in listed]
+            specs += tuple(MetricSpec(f"criterion_generation_goal{code}", f"generations to {at} on {name}",
+                                      integer=True, better="min", summary="generation")
+                           for code, name in zip(listed, names))
+        return specs
 
     @property
     def n_words(self) -> int:
@@ -286,9 +320,13 @@ class ElitistExperiment(Experiment):
         _, fitness = self._fitness(state.population, outputs, defined, sizes, state.environment, state.goal)
         right = fraction_correct(outputs[:, None], self.tracked_tables(state.goal)[None], state.environment,
                                  defined[:, None])
-        hit = jnp.any(right >= 1.0, axis=0)
-        first = jnp.where((state.first_perfect < 0) & hit, state.generation, state.first_perfect)
-        return state.replace(fitness=fitness, first_perfect=first)
+        def first(before, hit):
+            return jnp.where((before < 0) & hit, state.generation, before)
+
+        return state.replace(fitness=fitness,
+                             first_perfect=first(state.first_perfect, jnp.any(right >= 1.0, axis=0)),
+                             first_criterion=first(state.first_criterion,
+                                                   jnp.any(right >= self.solved_accuracy, axis=0)))
 
     def init(self, key) -> ElitistState:
         k_pop, k_next = jax.random.split(key)
@@ -300,7 +338,8 @@ class ElitistExperiment(Experiment):
         state = ElitistState(population=population, fitness=jnp.zeros(n, jnp.float32),
                              environment=self._environment(k_env), goal=self.schedule.initial_goal(k_schedule),
                              generation=jnp.int32(0), first_perfect=jnp.full(n_tracked, -1, jnp.int32),
-                             key=k_next, schedule_key=k_schedule)
+                             first_criterion=jnp.full(n_tracked, -1, jnp.int32), key=k_next,
+                             schedule_key=k_schedule)
         return self._evaluated(state)
 
     def restart(self, state: ElitistState) -> ElitistState:
@@ -308,10 +347,11 @@ class ElitistExperiment(Experiment):
         n_tracked = max(len(self.schedule.listed_goals), 1)
         return self._evaluated(state.replace(
             goal=self.schedule.initial_goal(state.schedule_key), generation=jnp.int32(0),
-            first_perfect=jnp.full(n_tracked, -1, jnp.int32)))
+            first_perfect=jnp.full(n_tracked, -1, jnp.int32), first_criterion=jnp.full(n_tracked, -1, jnp.int32)))
 
     def solved_generation(self, state: ElitistState) -> jax.Array:
-        return state.solved_at
+        """Generations to the criterion (``task.solved_accuracy``; perfect by default)."""
+        return state.criterion_at
 
     def step(self, state: ElitistState) -> ElitistState:
         key, k_breed = jax.random.split(state.key)
@@ -340,8 +380,16 @@ class ElitistExperiment(Experiment):
             right[best], fraction_correct(outputs[best], self.goal_words(state.goal), everything, defined[best]),
             sizes[best].astype(jnp.float32), directed_q_masked(adjacency.astype(jnp.float32), labels),
             (jnp.max(labels) + 1).astype(jnp.float32), state.solved_at.astype(jnp.float32),
+            *self._criterion_row(state),
         ])
         return row, champ
+
+    def _criterion_row(self, state: ElitistState) -> list[jax.Array]:
+        """The values of `criterion_specs`, in order."""
+        if not self.criterion_specs:
+            return []
+        per_goal = list(state.first_criterion) if len(self.criterion_specs) > 1 else []
+        return [v.astype(jnp.float32) for v in (state.criterion_at, *per_goal)]
 
     def node_coordinates(self) -> tuple[np.ndarray, np.ndarray]:
         return self.family.node_coordinates()

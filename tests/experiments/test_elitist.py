@@ -184,3 +184,38 @@ def test_evolving_for_modularity_raises_q_and_gives_q_max(threshold_runs, tmp_pa
     assert main(["analyze", str(fixed), "--q-max-from", str(mvg)]) == 2
     err = capsys.readouterr().err.strip()
     assert "--q-max-from" in err and "modularity" in err and len(err.splitlines()) == 1
+
+
+def test_criterion_generations_follow_a_plain_tally_per_goal():
+    """task.solved_accuracy < 1: each tracked goal's first generation with an individual at or
+    above it, against a tally of the fractions right, generation by generation."""
+    base = circuits_config("mvg", generations=30, log_every=10, checkpoint_every=30)
+    config = config_from_dict({"task": {"name": "circuits", "solved_accuracy": 0.75},
+                               "genome": {"kind": "circuit", "max_gates": 12},
+                               "selection": {"kind": "elitist", "elite": 18, "crossover_rate": 0.5},
+                               "schedule": schedule("mvg"), "run": vars(base.run)})
+    exp = ElitistExperiment(config)
+    names = exp.metric_names
+    assert names[-3:] == ("criterion_generation", "criterion_generation_goal8", "criterion_generation_goal14")
+    assert [m.label for m in exp.metric_specs[-2:]] == ["generations to >= 75% on and", "generations to >= 75% on or"]
+    step, init = jax.jit(exp.step), jax.jit(exp.init)
+    state = init(jax.random.PRNGKey(3))
+    tables = np.asarray(exp.tracked_tables(state.goal))
+    first = [-1] * len(tables)
+    for g in range(31):
+        if g:
+            state = step(state)
+        outputs = np.asarray(jax.vmap(lambda x: circuit.output_table(x, exp.spec))(state.population))
+        for i, table in enumerate(tables[:, 0]):
+            right = np.array([bin(~(int(o) ^ int(table)) & 0xFFFF).count("1") / 16 for o in outputs[:, 0]])
+            if first[i] < 0 and np.any(right >= 0.75):
+                first[i] = g
+    np.testing.assert_array_equal(np.asarray(state.first_criterion), first)
+    assert np.all((np.asarray(state.first_perfect) < 0) | (np.asarray(state.first_perfect) >= first))
+    assert int(state.criterion_at) == (max(first) if min(first) >= 0 else -1)
+    assert int(exp.solved_generation(state)) == int(state.criterion_at)
+    with pytest.raises(ConfigError, match="task.solved_accuracy"):
+        config_from_dict({"task": {"name": "circuits", "solved_accuracy": 0}, "genome": {"kind": "circuit"},
+                          "selection": {"kind": "elitist", "elite": 18}, "run": {"population": 60}})
+    with pytest.raises(ConfigError, match="task.solved_accuracy.*NSGA-II"):
+        config_from_dict({"task": {"name": "retina", "solved_accuracy": 0.95}})
