@@ -92,13 +92,13 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_quickstart(args) -> int:
-    from evojax_mod.quickstart import quickstart
+    from evojax_mod.quickstart import TREATMENTS, quickstart
     _use_cpu_devices(args.cpu_devices)
     out = Path(args.out)
     outcome = quickstart(out, seeds=args.seeds, generations=args.generations, population=args.pop,
                          overrides=dict(parse_override(s) for s in args.set), progress=not args.quiet,
                          seed_batch=args.seed_batch)
-    for name, result in zip(("pa", "pcc"), outcome.results):
+    for name, result in zip(TREATMENTS, outcome.results):
         _print_done(result, out / name)
     print()
     print(outcome.table)
