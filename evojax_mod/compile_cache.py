@@ -1,5 +1,7 @@
 """JAX's persistent compilation cache, on by default: a second run of the same config (same
 shapes, same devices, same jax) loads its compiled programs from disk instead of compiling them.
+A run's two large programs are also kept whole in the same directory (`executable_cache`), so
+that they need not even be traced again.
 
 The cache lives in ``$XDG_CACHE_HOME/evojax_mod/jax`` (default ``~/.cache/evojax_mod/jax``).
 The environment variable ``EVOJAX_MOD_COMPILE_CACHE`` moves it (a directory) or turns it off
@@ -44,10 +46,39 @@ def _count(event: str, **_) -> None:
 
 
 def counts() -> dict[str, int]:
-    """Programs this process has loaded from the cache ("hits") and compiled and stored
-    ("misses") since `enable` was first called; a run reports the difference over itself, so
-    its summary says whether its compile time was cold (all misses) or warm (all hits)."""
+    """Programs this process has loaded from the cache ("hits": from JAX's, or whole from
+    `executable_cache`) and compiled and stored ("misses") since `enable` was first called; a
+    run reports the difference over itself, so its summary says whether its compile time was
+    cold (all misses) or warm (all hits)."""
     return dict(_counts)
+
+
+def note_hit() -> None:
+    """Count one program loaded whole by `executable_cache` (JAX sees no compilation then)."""
+    _counts["hits"] += 1
+
+
+def note_miss() -> None:
+    """Count one program `executable_cache` compiled and stored, `bypassed` JAX's cache."""
+    _counts["misses"] += 1
+
+
+@contextlib.contextmanager
+def bypassed() -> Iterator[None]:
+    """JAX's persistent cache neither read nor written by the compilations inside."""
+    from jax.experimental.compilation_cache import compilation_cache
+    import jax
+
+    if not jax.config.jax_enable_compilation_cache:
+        yield
+        return
+    jax.config.update("jax_enable_compilation_cache", False)
+    compilation_cache.reset_cache()  # JAX decides once whether its cache is used
+    try:
+        yield
+    finally:
+        jax.config.update("jax_enable_compilation_cache", True)
+        compilation_cache.reset_cache()
 
 
 def cache_dir(environ: Mapping[str, str] | None = None) -> Path | None:

@@ -17,7 +17,7 @@ import numpy as np
 from jax.experimental import multihost_utils
 from tqdm import tqdm
 
-from evojax_mod import compile_cache, loop, records
+from evojax_mod import compile_cache, executable_cache, loop, records
 from evojax_mod.experiments.registry import experiment_for
 from evojax_mod.config import ConfigError, ExperimentConfig, config_differences, config_from_dict, to_dict
 
@@ -211,7 +211,8 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
     In a multi-process group every process calls this with the same arguments and gets the
     whole result (state as numpy arrays); ``result.run_dir`` is None except on process 0.
     Compiled programs go to JAX's persistent compilation cache (`evojax_mod.compile_cache`:
-    on by default, ``EVOJAX_MOD_COMPILE_CACHE=0`` turns it off).
+    on by default, ``EVOJAX_MOD_COMPILE_CACHE=0`` turns it off), the init and chunk programs
+    also whole (`evojax_mod.executable_cache`).
     """
     cache = compile_cache.enable()
     counts_before = compile_cache.counts()
@@ -230,8 +231,12 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
         _prepare_shared(run_dir, config, resume)
     t0 = time.perf_counter()
     keys = loop.seed_keys(rc.seed, rc.seeds)
+    init_args = (loop.batched_init, (exp, keys, seed_batch), (0, 2), cache)
+    init = executable_cache.load(*init_args)
     if resume and (run_dir / records.CHECKPOINT).is_file():
-        template = jax.eval_shape(lambda k: loop.batched_init(exp, k, 1)[0], keys)
+        # the state's structure: from the stored init program, else traced (not compiled)
+        template = (init.out_info[0] if init is not None
+                    else jax.eval_shape(lambda k: loop.batched_init(exp, k, seed_batch)[0], keys))
         state, rows, generations, champions = records.read_checkpoint(run_dir, template)
         state = jax.tree.map(jax.numpy.asarray, state)
         start = int(generations[-1])
@@ -241,7 +246,8 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
             rows, generations = rows[:, :-1], generations[:-1]
             champions = {k: v[:, :-1] for k, v in champions.items()}
     else:
-        state, rows0, champs0 = loop.batched_init(exp, keys, seed_batch)
+        init = init or executable_cache.compiled(*init_args)
+        state, rows0, champs0 = init(keys)
         rows0, champs0 = _everywhere((rows0, champs0))
         rows = np.asarray(rows0)[:, None, :]
         generations = np.array([0])
@@ -262,8 +268,8 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
         n_gen = n_logs * block
         t = time.perf_counter()
         if (n_logs, block) not in compiled:
-            lowered = loop.batched_chunk.lower(exp, state, n_logs, block, seed_batch)
-            compiled[n_logs, block] = lowered.compile()
+            compiled[n_logs, block] = executable_cache.compiled(
+                loop.batched_chunk, (exp, state, n_logs, block, seed_batch), (0, 2, 3, 4), cache)
             compile_seconds += time.perf_counter() - t
             t = time.perf_counter()
         state, new_rows, new_champs = compiled[n_logs, block](state)
