@@ -336,14 +336,23 @@ ObjectivesConfig = Union[ParetoObjectivesConfig, FitnessConfig]
 
 @dataclass(frozen=True)
 class Nsga2Config:
-    """(mu + lambda) NSGA-II with stochastic dominance (Clune 2013); nothing to set."""
+    """(mu + lambda) NSGA-II with stochastic dominance (Clune 2013). champion: which parent the
+    logged champion metrics describe (`NSGA2_CHAMPIONS`)."""
 
     objectives_config: ClassVar[type] = ParetoObjectivesConfig
 
     kind: str = "nsga2"
+    champion: str = "fewest_edges"
 
     def validate(self, at: str) -> None:
         _check_kind(self, at)
+        _check(self.champion in NSGA2_CHAMPIONS, f"{at}.champion", f"one of {', '.join(NSGA2_CHAMPIONS)}",
+               self.champion)
+
+
+# experiments/clune.py implements these: fewest_edges = the best performance, then the fewest
+# genome edges; stat_modularity = Sferes2's modularity statistic, the objectives in order.
+NSGA2_CHAMPIONS = ("fewest_edges", "stat_modularity")
 
 
 # selection/nsga2.py sorts at most 46340 individuals: parents and children, twice the population.

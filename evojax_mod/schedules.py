@@ -60,6 +60,7 @@ class Schedule(abc.ABC):
     """Base of the schedule kinds; subclasses are frozen dataclasses."""
 
     kind: ClassVar[str]
+    varies: ClassVar[bool] = True  # whether the goal can change during a run
 
     @property
     @abc.abstractmethod
@@ -91,6 +92,7 @@ class FixedSchedule(Schedule):
 
     goals: tuple[int]
     kind: ClassVar[str] = "fixed"
+    varies: ClassVar[bool] = False
 
     def __post_init__(self):
         object.__setattr__(self, "goals", _codes(self.goals))

@@ -181,10 +181,8 @@ class CluneExperiment(Experiment):
             key=key)
 
     def champion_index(self, state: CluneState) -> jax.Array:
-        """The best parent: highest performance, then fewest genome edges, then lowest index."""
-        performance = state.objectives[:, 0]
-        edges = jnp.sum(state.parents.edge_mask, axis=1)
-        return jnp.lexsort((jnp.arange(performance.shape[0]), edges, -performance))[0]
+        """int32 []: the parent the champion metrics describe (``selection.champion``)."""
+        return CHAMPIONS[self.config.selection.champion](state)
 
     def champion_q(self, genome: layered.LayeredGenome):
         """(Q, number of modules) of one network: Leicht–Newman directed, unweighted Q of its
@@ -239,6 +237,29 @@ class CluneExperiment(Experiment):
             h = np.tanh(self.spec.steepness * (h @ np.asarray(w) + np.asarray(b)))
             values.append(h)
         return np.concatenate(values, axis=1).T
+
+
+def fewest_edges_champion(state: CluneState) -> jax.Array:
+    """The highest performance, then the fewest genome edges, then the lowest index."""
+    performance = state.objectives[:, 0]
+    edges = jnp.sum(state.parents.edge_mask, axis=1)
+    return jnp.lexsort((jnp.arange(performance.shape[0]), edges, -performance))[0]
+
+
+def stat_modularity_champion(state: CluneState) -> jax.Array:
+    """Sferes2's `stat_modularity` (the lab's code): the first non-dominated individual when
+    the Pareto front is sorted by performance, then by each objective column in order (higher
+    performance, lower cost, higher diversity), then the lowest index. The lexicographic
+    maximum of the columns is always on the front (whatever dominated it would be greater), so
+    this is that maximum over the parents; the lab reads the front of parents and children
+    before selection, whose maximum survives unless stochastic dominance drops it."""
+    objectives = state.objectives
+    columns = tuple(-objectives[:, j] for j in reversed(range(objectives.shape[1])))
+    return jnp.lexsort((jnp.arange(objectives.shape[0]), *columns))[0]
+
+
+# Champion rules by `selection.champion` (config.NSGA2_CHAMPIONS).
+CHAMPIONS = {"fewest_edges": fewest_edges_champion, "stat_modularity": stat_modularity_champion}
 
 
 def _update_first_perfect(first_perfect, performance, generation):

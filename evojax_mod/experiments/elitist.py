@@ -178,7 +178,7 @@ class ElitistState:
     environment: uint32 [W], the patterns this seed is scored on; goal: int32 truth-table code
     of the active goal; generation: int32; first_perfect: int32 [n_tracked], first generation
     with an individual perfect on each tracked goal (-1 before); first_criterion: the same at
-    or above ``task.solved_accuracy``; key: PRNG key;
+    or above ``task.solved_accuracy``; readaptation: `Readaptation`; key: PRNG key;
     schedule_key: the seed's goal-schedule key (constant)."""
 
     population: object
@@ -188,6 +188,7 @@ class ElitistState:
     generation: jax.Array
     first_perfect: jax.Array
     first_criterion: jax.Array
+    readaptation: "Readaptation"
     key: jax.Array
     schedule_key: jax.Array
 
@@ -206,6 +207,48 @@ class ElitistState:
 
 def _all_reached(first: jax.Array) -> jax.Array:
     return jnp.where(jnp.all(first >= 0), jnp.max(first), -1)
+
+
+@struct.dataclass
+class Readaptation:
+    """Generations from each goal switch to the first individual at the solved accuracy on the
+    new goal (Kashtan & Alon 2005: "about five" for the circuits, "about three" for the
+    retina). A switch counts once the run has been solved (`ElitistState.criterion_at`) before
+    it, so that the early switches of a population still evolving are left out. All int32 [].
+
+    switched_at: generation of the last switch that counts, -1 before one; recovered: whether
+    the population has reached the criterion since then; total, count: the sum and number of
+    re-adaptation times; missed: switches after which the next switch came first."""
+
+    switched_at: jax.Array
+    recovered: jax.Array
+    total: jax.Array
+    count: jax.Array
+    missed: jax.Array
+
+    @classmethod
+    def start(cls) -> "Readaptation":
+        zero = jnp.int32(0)
+        return cls(switched_at=jnp.int32(-1), recovered=jnp.bool_(False), total=zero, count=zero, missed=zero)
+
+    def update(self, switched, solved_before, hit, generation) -> "Readaptation":
+        """After generation ``generation`` (int32): ``switched``, whether its goal differs from
+        the previous generation's; ``solved_before``, whether the run was solved by then;
+        ``hit``, whether an individual reaches the criterion on its goal."""
+        counts = switched & solved_before
+        open_epoch = self.switched_at >= 0
+        missed = self.missed + (switched & open_epoch & ~self.recovered)
+        switched_at = jnp.where(switched, jnp.where(counts, generation, -1), self.switched_at)
+        recovered = jnp.where(switched, False, self.recovered)
+        first = (switched_at >= 0) & ~recovered & hit
+        return Readaptation(switched_at=switched_at, recovered=recovered | first,
+                            total=self.total + jnp.where(first, generation - switched_at, 0),
+                            count=self.count + first, missed=missed)
+
+    @property
+    def mean(self) -> jax.Array:
+        """float32 []: the mean re-adaptation time, -1 before any."""
+        return jnp.where(self.count > 0, self.total / jnp.maximum(self.count, 1), -1.0).astype(jnp.float32)
 
 
 @dataclass(frozen=True, eq=False)
@@ -247,7 +290,7 @@ class ElitistExperiment(Experiment):
             MetricSpec("champion_modules", "modules", integer=True),
             MetricSpec("first_perfect_generation", "generations to solution", integer=True, better="min",
                        summary="generation", headline=True),
-        ) + self.criterion_specs
+        ) + self.criterion_specs + self.readaptation_specs
 
     @property
     def solved_accuracy(self) -> float:
@@ -270,6 +313,18 @@ class ElitistExperiment(Experiment):
                                       integer=True, better="min", summary="generation")
                            for code, name in zip(listed, names))
         return specs
+
+    @cached_property
+    def readaptation_specs(self) -> tuple[MetricSpec, ...]:
+        """Under a schedule that switches goals: `Readaptation`'s mean and counts."""
+        if not self.schedule.varies:
+            return ()
+        # summary "generation": a seed with no switch counted yet (-1) reads as not reached
+        return (MetricSpec("readaptation_generations", "generations to re-adapt after a switch (mean)",
+                           better="min", summary="generation"),
+                MetricSpec("readapted_switches", "switches re-adapted to", integer=True, summary="none"),
+                MetricSpec("missed_switches", "switches not re-adapted to before the next", integer=True,
+                           better="min", summary="none"))
 
     @property
     def n_words(self) -> int:
@@ -314,19 +369,23 @@ class ElitistExperiment(Experiment):
             return right, jax.vmap(lambda g: undirected_q(*self.graph(g)))(population)
         return right, elitist.penalised_fitness(right, sizes, o.size_penalty, o.free_gates)
 
-    def _evaluated(self, state: ElitistState) -> ElitistState:
-        """``state`` with the fitness and first-perfect generations of its population."""
+    def _evaluated(self, state: ElitistState, switched=jnp.bool_(False)) -> ElitistState:
+        """``state`` with the fitness, first-perfect generations and re-adaptation record of its
+        population; ``switched``: whether its goal differs from the previous generation's."""
         outputs, defined, sizes = self._outputs_and_sizes(state.population)
-        _, fitness = self._fitness(state.population, outputs, defined, sizes, state.environment, state.goal)
+        now, fitness = self._fitness(state.population, outputs, defined, sizes, state.environment, state.goal)
         right = fraction_correct(outputs[:, None], self.tracked_tables(state.goal)[None], state.environment,
                                  defined[:, None])
         def first(before, hit):
             return jnp.where((before < 0) & hit, state.generation, before)
 
+        readaptation = state.readaptation.update(switched, state.criterion_at >= 0,
+                                                 jnp.any(now >= self.solved_accuracy), state.generation)
         return state.replace(fitness=fitness,
                              first_perfect=first(state.first_perfect, jnp.any(right >= 1.0, axis=0)),
                              first_criterion=first(state.first_criterion,
-                                                   jnp.any(right >= self.solved_accuracy, axis=0)))
+                                                   jnp.any(right >= self.solved_accuracy, axis=0)),
+                             readaptation=readaptation)
 
     def init(self, key) -> ElitistState:
         k_pop, k_next = jax.random.split(key)
@@ -338,8 +397,8 @@ class ElitistExperiment(Experiment):
         state = ElitistState(population=population, fitness=jnp.zeros(n, jnp.float32),
                              environment=self._environment(k_env), goal=self.schedule.initial_goal(k_schedule),
                              generation=jnp.int32(0), first_perfect=jnp.full(n_tracked, -1, jnp.int32),
-                             first_criterion=jnp.full(n_tracked, -1, jnp.int32), key=k_next,
-                             schedule_key=k_schedule)
+                             first_criterion=jnp.full(n_tracked, -1, jnp.int32),
+                             readaptation=Readaptation.start(), key=k_next, schedule_key=k_schedule)
         return self._evaluated(state)
 
     def restart(self, state: ElitistState) -> ElitistState:
@@ -347,7 +406,8 @@ class ElitistExperiment(Experiment):
         n_tracked = max(len(self.schedule.listed_goals), 1)
         return self._evaluated(state.replace(
             goal=self.schedule.initial_goal(state.schedule_key), generation=jnp.int32(0),
-            first_perfect=jnp.full(n_tracked, -1, jnp.int32), first_criterion=jnp.full(n_tracked, -1, jnp.int32)))
+            first_perfect=jnp.full(n_tracked, -1, jnp.int32), first_criterion=jnp.full(n_tracked, -1, jnp.int32),
+            readaptation=Readaptation.start()))
 
     def solved_generation(self, state: ElitistState) -> jax.Array:
         """Generations to the criterion (``task.solved_accuracy``; perfect by default)."""
@@ -362,7 +422,8 @@ class ElitistExperiment(Experiment):
             scheme=sel.scheme)
         generation = state.generation + 1
         goal = self.schedule.next_goal(state.schedule_key, generation, state.goal)
-        return self._evaluated(state.replace(population=population, goal=goal, generation=generation, key=key))
+        return self._evaluated(state.replace(population=population, goal=goal, generation=generation, key=key),
+                               switched=goal != state.goal)
 
     def metrics(self, state: ElitistState):
         """The champion has the best fitness, then the fewest active units, then the lowest
@@ -380,7 +441,7 @@ class ElitistExperiment(Experiment):
             right[best], fraction_correct(outputs[best], self.goal_words(state.goal), everything, defined[best]),
             sizes[best].astype(jnp.float32), directed_q_masked(adjacency.astype(jnp.float32), labels),
             (jnp.max(labels) + 1).astype(jnp.float32), state.solved_at.astype(jnp.float32),
-            *self._criterion_row(state),
+            *self._criterion_row(state), *self._readaptation_row(state),
         ])
         return row, champ
 
@@ -390,6 +451,13 @@ class ElitistExperiment(Experiment):
             return []
         per_goal = list(state.first_criterion) if len(self.criterion_specs) > 1 else []
         return [v.astype(jnp.float32) for v in (state.criterion_at, *per_goal)]
+
+    def _readaptation_row(self, state: ElitistState) -> list[jax.Array]:
+        """The values of `readaptation_specs`, in order."""
+        if not self.readaptation_specs:
+            return []
+        r = state.readaptation
+        return [r.mean, r.count.astype(jnp.float32), r.missed.astype(jnp.float32)]
 
     def node_coordinates(self) -> tuple[np.ndarray, np.ndarray]:
         return self.family.node_coordinates()

@@ -232,7 +232,7 @@ def _test_values(summary: str, values: np.ndarray) -> np.ndarray:
 
 
 def compare_table(tables: list[dict], labels: list[str], markdown: bool = False) -> str:
-    """Text table of final values: one row per entry of the tables' rows, one column per run
+    """Text table of final values: one row per entry of any table's rows, one column per run
     ("median [95% CI]" over seeds), then two-sided Mann–Whitney p columns: for two runs one
     ("p (Mann-Whitney)"), for more each later run against the first ("p LABEL vs FIRST").
 
@@ -244,17 +244,24 @@ def compare_table(tables: list[dict], labels: list[str], markdown: bool = False)
     header = ["", *labels, *p_titles]
     rows = [["seeds @ final generation", *(f"{t['seeds']} @ {t['generation']}" for t in tables)]
             + [""] * len(p_titles)]
-    if len({t["rows"] for t in tables}) != 1:
-        raise ValueError("runs of different experiments cannot share one table")
+    # every row any run has, in the first run's order, then the later runs' own (a fixed goal
+    # has no re-adaptation rows, MVG has); a run without a row shows a dash there
+    shared, seen = (), set()
+    for t in tables:
+        for entry in t["rows"]:
+            if entry[1] not in seen:
+                seen.add(entry[1])
+                shared += (entry,)
     optional = ()  # rows from analysis files, shown when every run has them, made the same way
     for key, summary in (("qm", "median"), ("adaptation", "generation")):
         labels_of = {t.get(f"{key}_label") for t in tables}
         if all(key in t for t in tables) and len(labels_of) == 1:
             optional += ((labels_of.pop(), key, summary),)
-    for title, key, summary in tables[0]["rows"] + optional:
-        row = [title, *(_cell(summary, t[key]) for t in tables)]
-        first = _test_values(summary, tables[0][key])
-        row += [_p_value(mann_whitney(first, _test_values(summary, tables[i][key]))) for i in others]
+    for title, key, summary in shared + optional:
+        row = [title, *(_cell(summary, t[key]) if key in t else "—" for t in tables)]
+        first = _test_values(summary, tables[0][key]) if key in tables[0] else None
+        row += [_p_value(mann_whitney(first, _test_values(summary, tables[i][key])))
+                if first is not None and key in tables[i] else "n/a" for i in others]
         rows.append(row)
     if markdown:  # a "|" inside a cell (a goal such as "A | B") would end the cell
         lines = [[c.replace("|", "\\|") for c in cells] for cells in (header, ["---"] * len(header), *rows)]

@@ -4,9 +4,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evojax_mod import records
-from evojax_mod.experiments.elitist import ElitistExperiment, fraction_correct
+from evojax_mod.experiments.elitist import ElitistExperiment, Readaptation, fraction_correct
 from evojax_mod.config import ConfigError, config_from_dict
 from evojax_mod.genomes import circuit
 from evojax_mod.report import compare, report
@@ -92,6 +94,9 @@ def test_analysis_report_and_compare(runs):
         assert content["rewire"] == "undirected" and len(content["champions"]) == 2
     table, figure = compare([fixed, mvg])
     assert "Qm" in table and "active gates" in table and figure.stat().st_size > 1000
+    # MVG's own rows (re-adaptation) are in the table too, a dash and no test for the fixed goal
+    row = next(line for line in table.splitlines() if line.startswith("generations to re-adapt"))
+    assert "—" in row and row.rstrip().endswith("n/a")
     assert [p.name for p in report(mvg)] == ["curves.png", "champions.png"]
 
 
@@ -186,6 +191,83 @@ def test_evolving_for_modularity_raises_q_and_gives_q_max(threshold_runs, tmp_pa
     assert "--q-max-from" in err and "modularity" in err and len(err.splitlines()) == 1
 
 
+def plain_readaptation(goals: list[int], hits: list[bool], solved_at: list[int]) -> tuple[list[int], int]:
+    """Re-adaptation times and missed switches, read off per-generation records: goals[g], whether
+    an individual reached the criterion on goals[g] at g, and the run's solved generation as
+    known at g (-1 before). A switch at s counts when the run was solved before s; its time is
+    the first g in [s, next switch) with a hit, minus s."""
+    switches = [g for g in range(1, len(goals)) if goals[g] != goals[g - 1]]
+    times, missed = [], 0
+    for i, s in enumerate(switches):
+        if not 0 <= solved_at[s - 1] < s:
+            continue
+        end = switches[i + 1] if i + 1 < len(switches) else len(goals)
+        found = [g - s for g in range(s, end) if hits[g]]
+        if found:
+            times.append(found[0])
+        elif i + 1 < len(switches):
+            missed += 1
+    return times, missed
+
+
+@st.composite
+def switch_records(draw):
+    """Per-generation records of a run: goals (few distinct, so switches come in runs), hits,
+    and a solved generation that, once reached, stays."""
+    n = draw(st.integers(2, 40))
+    goals = draw(st.lists(st.integers(0, 2), min_size=n, max_size=n))
+    hits = draw(st.lists(st.booleans(), min_size=n, max_size=n))
+    solved = draw(st.integers(-1, n - 1))
+    return goals, hits, [solved if 0 <= solved <= g else -1 for g in range(n)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(switch_records())
+def test_readaptation_record_follows_a_plain_tally_of_switches(records_):
+    goals, hits, solved = records_
+    r = Readaptation.start()
+    for g in range(len(goals)):
+        r = r.update(jnp.bool_(g > 0 and goals[g] != goals[g - 1]), jnp.bool_(g > 0 and solved[g - 1] >= 0),
+                     jnp.bool_(hits[g]), jnp.int32(g))
+    times, missed = plain_readaptation(goals, hits, solved)
+    assert (int(r.count), int(r.total), int(r.missed)) == (len(times), sum(times), missed)
+    assert float(r.mean) == (pytest.approx(np.mean(times)) if times else -1.0)
+
+
+def test_readaptation_is_recorded_and_logged_under_switching_goals_only():
+    """A circuit run under MVG: its record equals the plain tally of its own generations, and
+    the metrics row carries it; a fixed goal has no such columns."""
+    base = circuits_config("mvg", generations=40, log_every=10, checkpoint_every=20)
+    config = config_from_dict({"task": {"name": "circuits", "solved_accuracy": 0.75},
+                               "genome": {"kind": "circuit", "max_gates": 12},
+                               "selection": {"kind": "elitist", "elite": 18, "crossover_rate": 0.5},
+                               "schedule": {"kind": "mvg", "goals": ["and", "or"], "period": 3},
+                               "run": vars(base.run)})
+    exp = ElitistExperiment(config)
+    assert exp.metric_names[-3:] == ("readaptation_generations", "readapted_switches", "missed_switches")
+    assert "readaptation_generations" not in ElitistExperiment(circuits_config("fixed")).metric_names
+    step, init = jax.jit(exp.step), jax.jit(exp.init)
+    state = init(jax.random.PRNGKey(5))
+    goals, hits, solved = [], [], []
+    for g in range(41):
+        if g:
+            state = step(state)
+        outputs = np.asarray(jax.vmap(lambda x: circuit.output_table(x, exp.spec))(state.population))
+        table = int(np.asarray(exp.goal_words(state.goal))[0])
+        right = np.array([bin(~(int(o) ^ table) & 0xFFFF).count("1") / 16 for o in outputs[:, 0]])
+        goals.append(int(state.goal))
+        hits.append(bool(np.any(right >= 0.75)))
+        solved.append(int(state.criterion_at))
+    times, missed = plain_readaptation(goals, hits, solved)
+    r = state.readaptation
+    assert len(times) >= 3, "the run must count some switches for the test to mean anything"
+    assert (int(r.count), int(r.total), int(r.missed)) == (len(times), sum(times), missed)
+    row, _ = exp.metrics(state)
+    values = dict(zip(exp.metric_names, np.asarray(row).tolist()))
+    assert values["readaptation_generations"] == pytest.approx(np.mean(times))
+    assert (values["readapted_switches"], values["missed_switches"]) == (len(times), missed)
+
+
 def test_criterion_generations_follow_a_plain_tally_per_goal():
     """task.solved_accuracy < 1: each tracked goal's first generation with an individual at or
     above it, against a tally of the fractions right, generation by generation."""
@@ -196,8 +278,8 @@ def test_criterion_generations_follow_a_plain_tally_per_goal():
                                "schedule": schedule("mvg"), "run": vars(base.run)})
     exp = ElitistExperiment(config)
     names = exp.metric_names
-    assert names[-3:] == ("criterion_generation", "criterion_generation_goal8", "criterion_generation_goal14")
-    assert [m.label for m in exp.metric_specs[-2:]] == ["generations to >= 75% on and", "generations to >= 75% on or"]
+    assert names[-6:-3] == ("criterion_generation", "criterion_generation_goal8", "criterion_generation_goal14")
+    assert [m.label for m in exp.metric_specs[-5:-3]] == ["generations to >= 75% on and", "generations to >= 75% on or"]
     step, init = jax.jit(exp.step), jax.jit(exp.init)
     state = init(jax.random.PRNGKey(3))
     tables = np.asarray(exp.tracked_tables(state.goal))
