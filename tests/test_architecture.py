@@ -87,3 +87,15 @@ def test_the_kind_check_catches_a_branch():
     assert KIND_BRANCH.search('if config.genome.kind == "layered":')
     assert KIND_BRANCH.search("if cfg.selection.kind in ('elitist',):")
     assert not KIND_BRANCH.search("exp = EXPERIMENTS[config.selection.kind](config)")
+
+
+def test_importing_every_module_starts_no_jax_backend():
+    """The CLI sets the number of CPU devices after importing the package, which jax allows only
+    before its first computation: no module may compute anything when imported (a jnp value as
+    a default argument, say)."""
+    code = ("import importlib, jax\n"
+            f"for m in {[m for m in modules() if not m.endswith('__main__')]!r}: importlib.import_module(m)\n"
+            "jax.config.update('jax_num_cpu_devices', 3)\n"
+            "assert jax.device_count() == 3, jax.device_count()\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]

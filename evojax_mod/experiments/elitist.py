@@ -369,7 +369,7 @@ class ElitistExperiment(Experiment):
             return right, jax.vmap(lambda g: undirected_q(*self.graph(g)))(population)
         return right, elitist.penalised_fitness(right, sizes, o.size_penalty, o.free_gates)
 
-    def _evaluated(self, state: ElitistState, switched=jnp.bool_(False)) -> ElitistState:
+    def _evaluated(self, state: ElitistState, switched=False) -> ElitistState:
         """``state`` with the fitness, first-perfect generations and re-adaptation record of its
         population; ``switched``: whether its goal differs from the previous generation's."""
         outputs, defined, sizes = self._outputs_and_sizes(state.population)
