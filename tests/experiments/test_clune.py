@@ -7,7 +7,7 @@ import jax
 import numpy as np
 import pytest
 
-from evojax_mod import loop, records
+from evojax_mod import executable_cache, loop, records
 from evojax_mod.experiments.clune import METRICS
 from evojax_mod.experiments.registry import experiment_for
 from evojax_mod.config import config_from_dict
@@ -77,9 +77,16 @@ def test_configs_that_differ_only_in_run_length_or_seeds_share_compiled_programs
     assert experiment_for(other) == experiment_for(small_config())
     assert hash(experiment_for(other)) == hash(experiment_for(small_config()))
     assert experiment_for(small_config(population=26)) != experiment_for(small_config())
+    keys = loop.seed_keys(other.run.seed, other.run.seeds)
+
+    def stored_as(config):  # the executable cache's file for the run's init program
+        return executable_cache.cache_key(loop.batched_init, (experiment_for(config), keys, 1), (0, 2))
+
+    assert stored_as(other) == stored_as(small_config()) != stored_as(small_config(population=26))
+    loop.batched_init(experiment_for(small_config()), keys, 1)
     before = loop.batched_init._cache_size()
-    state, _, _ = loop.batched_init(experiment_for(other), loop.seed_keys(other.run.seed, other.run.seeds), 1)
-    assert loop.batched_init._cache_size() == before
+    state, _, _ = loop.batched_init(experiment_for(other), keys, 1)
+    assert loop.batched_init._cache_size() == before  # jit's own cache: the same program
     assert not np.array_equal(state.parents.edge_mask, full_run.state.parents.edge_mask)  # seed 7 is not seed 0
 
 
