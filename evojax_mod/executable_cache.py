@@ -167,17 +167,23 @@ def _store(paths: list[Path], blob: bytes) -> None:
                   f"({err.strerror or err}); later runs will compile it again", file=sys.stderr)
 
 
-def load(jitted, args: tuple, static_argnums: tuple[int, ...], directory: Path | None):
-    """``jitted`` for ``args`` as stored by `compiled`, or None when it is not stored (or the
-    cache is off, or there are several processes). Counts a hit when found."""
-    if directory is None or jax.process_count() > 1:
-        return None
-    path = _path(jitted, args, static_argnums, directory)
+def _found(path: Path):
+    """The program of file ``path``, from this process's memory or the disk; None if absent."""
     program = _loaded.get(path) or _load(path)
     if program is not None:
         compile_cache.note_hit()
         _loaded[path] = program
     return program
+
+
+def _in_use(directory: Path | None) -> bool:
+    return directory is not None and jax.process_count() == 1
+
+
+def load(jitted, args: tuple, static_argnums: tuple[int, ...], directory: Path | None):
+    """``jitted`` for ``args`` as stored by `compiled`, or None when it is not stored (or the
+    cache is off, or there are several processes). Counts a hit when found."""
+    return _found(_path(jitted, args, static_argnums, directory)) if _in_use(directory) else None
 
 
 def compiled(jitted, args: tuple, static_argnums: tuple[int, ...], directory: Path | None):
@@ -188,17 +194,16 @@ def compiled(jitted, args: tuple, static_argnums: tuple[int, ...], directory: Pa
     several processes: lowered and compiled, nothing stored. The result takes the non-static
     arguments, in order. Loads count as compile-cache hits, compilations here as misses
     (`compile_cache.counts`)."""
-    program = load(jitted, args, static_argnums, directory)
+    if not _in_use(directory):
+        return jitted.lower(*args).compile()
+    by_source = _path(jitted, args, static_argnums, directory)
+    program = _found(by_source)
     if program is not None:
         return program
     lowered = jitted.lower(*args)
-    if directory is None or jax.process_count() > 1:
-        return lowered.compile()
-    by_source = _path(jitted, args, static_argnums, directory)
     by_program = by_source.with_name(f"{program_key(lowered)}.bin")
-    program = _load(by_program)
+    program = _found(by_program)
     if program is not None:
-        compile_cache.note_hit()
         _store([by_source], by_program.read_bytes())
         _loaded[by_source] = program
         return program

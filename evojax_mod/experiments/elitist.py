@@ -379,8 +379,10 @@ class ElitistExperiment(Experiment):
         def first(before, hit):
             return jnp.where((before < 0) & hit, state.generation, before)
 
-        readaptation = state.readaptation.update(switched, state.criterion_at >= 0,
-                                                 jnp.any(now >= self.solved_accuracy), state.generation)
+        readaptation = state.readaptation
+        if self.schedule.varies:  # a fixed goal never switches: nothing to record
+            readaptation = readaptation.update(switched, state.criterion_at >= 0,
+                                               jnp.any(now >= self.solved_accuracy), state.generation)
         return state.replace(fitness=fitness,
                              first_perfect=first(state.first_perfect, jnp.any(right >= 1.0, axis=0)),
                              first_criterion=first(state.first_criterion,

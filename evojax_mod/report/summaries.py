@@ -246,18 +246,18 @@ def compare_table(tables: list[dict], labels: list[str], markdown: bool = False)
             + [""] * len(p_titles)]
     # every row any run has, in the first run's order, then the later runs' own (a fixed goal
     # has no re-adaptation rows, MVG has); a run without a row shows a dash there
-    shared, seen = (), set()
+    every_row, seen = (), set()
     for t in tables:
         for entry in t["rows"]:
             if entry[1] not in seen:
                 seen.add(entry[1])
-                shared += (entry,)
+                every_row += (entry,)
     optional = ()  # rows from analysis files, shown when every run has them, made the same way
     for key, summary in (("qm", "median"), ("adaptation", "generation")):
         labels_of = {t.get(f"{key}_label") for t in tables}
         if all(key in t for t in tables) and len(labels_of) == 1:
             optional += ((labels_of.pop(), key, summary),)
-    for title, key, summary in shared + optional:
+    for title, key, summary in every_row + optional:
         row = [title, *(_cell(summary, t[key]) if key in t else "—" for t in tables)]
         first = _test_values(summary, tables[0][key]) if key in tables[0] else None
         row += [_p_value(mann_whitney(first, _test_values(summary, tables[i][key])))
