@@ -102,12 +102,15 @@ class TaskConfig:
     """name: a task registered in `evojax_mod.tasks` (retina: 8 pixels, sub-goals L and R, the
     objects in the left and right halves; circuits: 4 inputs x, y, z, w, sub-goals x XOR y and
     z XOR w). patterns: 0 = score on every input pattern; n = on n distinct patterns drawn once
-    per seed (Kashtan & Alon's retina nets: 100); elitist selection only. solved_accuracy: the
-    fraction right that counts as solving a goal (Kashtan & Alon's retina: "at least 95 %
-    correct"; 1 = perfect), for the elitist experiments' criterion generations."""
+    per seed (Kashtan & Alon's retina nets: 100); elitist selection only. redraw_every: 0 = the
+    patterns are drawn once per seed; n = a new draw every n generations (Kashtan & Alon do not
+    say which). solved_accuracy: the fraction right that counts as solving a goal (Kashtan &
+    Alon's retina: "at least 95 % correct"; 1 = perfect), for the elitist experiments'
+    criterion generations."""
 
     name: str = "retina"
     patterns: int = 0
+    redraw_every: int = 0
     solved_accuracy: float = 1.0
 
     def resolve(self, at: str):
@@ -121,6 +124,10 @@ class TaskConfig:
                                         f"({reason}), got {self.name!r}")) from None
         _check(0 <= self.patterns <= task.n_patterns, f"{at}.patterns",
                f"0 (all) or 1..{task.n_patterns} (the patterns of task {task.name})", self.patterns)
+        _check(self.redraw_every >= 0, f"{at}.redraw_every", "an integer >= 0 (0: drawn once; n: every n "
+               "generations)", self.redraw_every)
+        _check(self.redraw_every == 0 or 0 < self.patterns < task.n_patterns, f"{at}.redraw_every",
+               f"0 unless {at}.patterns draws a subset (1..{task.n_patterns - 1})", self.redraw_every)
         _check(0 < self.solved_accuracy <= 1, f"{at}.solved_accuracy", "a fraction in (0, 1]",
                self.solved_accuracy)
         return task
@@ -493,11 +500,17 @@ class CircuitGenomeConfig:
                f"2..{CIRCUIT_MAX_INPUTS})", self.kind)
 
 
+FIRING_RULES = ("above", "at_least")
+
+
 @dataclass(frozen=True)
 class ThresholdGenomeConfig:
     """Kashtan & Alon's retina nets: threshold neurons in layers (inputs first), +-1 connections
-    between neighbouring layers, at most fan_in[l] of them into each neuron of neuron layer l,
-    integer thresholds in [thresholds[0], thresholds[1]]."""
+    between neighbouring layers, at most fan_in[l] of them into each neuron of neuron layer l.
+    thresholds: [low, high], the allowed integer thresholds, unless threshold_values lists them
+    (e.g. three values: Clune et al. 2010 read the paper's SI as allowing three). firing:
+    "above" = a neuron fires iff its weighted sum exceeds its threshold (the main text),
+    "at_least" = iff the sum reaches it (how Fig. 5c's t = 2 -> 1 switch reads)."""
 
     selection: ClassVar[str] = "elitist"
     mutation_config: ClassVar[type] = PointMutationConfig
@@ -506,6 +519,8 @@ class ThresholdGenomeConfig:
     layers: tuple[int, ...] = CLUNE_LAYERS
     fan_in: tuple[int, ...] = (3, 3, 3, 2)
     thresholds: tuple[int, ...] = (-3, 3)
+    threshold_values: tuple[int, ...] = ()
+    firing: str = "above"
 
     def validate(self, at: str) -> None:
         _check_kind(self, at)
@@ -514,6 +529,9 @@ class ThresholdGenomeConfig:
                f"{at}.fan_in", f"{len(self.layers) - 1} positive integers (one per neuron layer)", list(self.fan_in))
         _check(len(self.thresholds) == 2 and self.thresholds[0] <= self.thresholds[1], f"{at}.thresholds",
                "[low, high], integers with low <= high", list(self.thresholds))
+        _check(len(set(self.threshold_values)) == len(self.threshold_values), f"{at}.threshold_values",
+               "distinct integers (empty: every integer in thresholds)", list(self.threshold_values))
+        _check(self.firing in FIRING_RULES, f"{at}.firing", " or ".join(FIRING_RULES), self.firing)
 
     def check_task(self, at: str, task) -> None:
         _check_layers_fit_task(self.layers, at, task)
@@ -600,6 +618,8 @@ class ExperimentConfig:
             self.selection.check_population("selection", self.run.population)
         else:
             _check(self.task.patterns == 0, "task.patterns", "0 (all patterns) under NSGA-II", self.task.patterns)
+            _check(self.task.redraw_every == 0, "task.redraw_every", "0 under NSGA-II (all patterns)",
+                   self.task.redraw_every)
             _check(self.task.solved_accuracy == 1, "task.solved_accuracy", "1 (perfect) under NSGA-II",
                    self.task.solved_accuracy)
             _check(self.run.population <= NSGA2_MAX_POPULATION, "run.population",

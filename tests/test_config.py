@@ -179,6 +179,10 @@ BAD = [
     ({**THRESHOLD, "genome": {"kind": "threshold", "layers": [8, 4, 2], "fan_in": [3, 3]}}, "genome.layers"),
     ({**THRESHOLD, "genome": {"kind": "threshold", "fan_in": [3, 3]}}, "genome.fan_in"),
     ({**THRESHOLD, "genome": {"kind": "threshold", "thresholds": [3, -3]}}, "genome.thresholds"),
+    ({**THRESHOLD, "genome": {"kind": "threshold", "threshold_values": [1, 2, 1]}}, "genome.threshold_values"),
+    ({**THRESHOLD, "genome": {"kind": "threshold", "firing": "sometimes"}}, "genome.firing"),
+    ({**THRESHOLD, "task": {"name": "retina", "patterns": 100, "redraw_every": -2}}, "task.redraw_every"),
+    ({**THRESHOLD, "task": {"name": "retina", "redraw_every": 20}}, "task.redraw_every"),  # all patterns
     ({"genome": {"layers": [8, 8.5, 1]}}, "genome.layers"),
     ({"genome": {"layers": [8]}}, "genome.layers"),
     ({"genome": {"weight_set": "heavy"}}, "genome.weight_set"),
@@ -369,6 +373,8 @@ COMPILED_CHANGES = [
     (CIRCUITS, "genome.max_gates", 12), (CIRCUITS, "mutation.per_genome", 0.5),
     (CIRCUITS, "selection.elite", 100), (CIRCUITS, "objectives.maximise", "modularity"),
     (THRESHOLD, "genome.fan_in", [2, 2, 2, 2]), (THRESHOLD, "genome.thresholds", [-2, 2]),
+    (THRESHOLD, "genome.threshold_values", [0, 1, 2]), (THRESHOLD, "genome.firing", "at_least"),
+    (THRESHOLD, "task.redraw_every", 20),
     (THRESHOLD, "genome.layers", [8, 4, 1]), (THRESHOLD, "task.patterns", 50),
 ]
 

@@ -6,8 +6,9 @@ probability Pm); the schedule gives the new generation's goal and the new popula
 evaluated on it. Fitness (MAXIMISED) is the fraction of the run's environment patterns
 answered right, minus an optional penalty per active unit (gate or neuron) beyond a free count;
 or, for the Q_max runs (``objectives.maximise: modularity``), the Newman Q of the network's
-undirected graph. The environment is every input pattern, or a fixed random subset drawn once
-per seed (``task.patterns``; Kashtan & Alon's retina nets see 100 of the 256). A run "solves"
+undirected graph. The environment is every input pattern, or a random subset drawn once per
+seed (``task.patterns``; Kashtan & Alon's retina nets see 100 of the 256), or drawn anew every
+``task.redraw_every`` generations. A run "solves"
 the task at the first generation by which every listed goal of its schedule has had an
 individual perfect on the environment (under MVG: the first goal in one epoch and the second in
 another; no individual can be perfect on both); schedules without a goal list (rmvg, random) track the
@@ -110,8 +111,9 @@ class ThresholdFamily:
     @classmethod
     def from_config(cls, config: ExperimentConfig, n_inputs: int) -> "ThresholdFamily":
         g = config.genome
-        return cls(threshold.ThresholdSpec(layers=tuple(g.layers), fan_in=tuple(g.fan_in),
-                                           thresholds=tuple(g.thresholds), mutation_rate=config.mutation.per_genome))
+        values = tuple(g.threshold_values) or tuple(range(g.thresholds[0], g.thresholds[1] + 1))
+        return cls(threshold.ThresholdSpec(layers=tuple(g.layers), fan_in=tuple(g.fan_in), thresholds=values,
+                                           firing=g.firing, mutation_rate=config.mutation.per_genome))
 
     def outputs(self, genome) -> jax.Array:
         return threshold.output_words(genome, self.spec)
@@ -424,8 +426,20 @@ class ElitistExperiment(Experiment):
             scheme=sel.scheme)
         generation = state.generation + 1
         goal = self.schedule.next_goal(state.schedule_key, generation, state.goal)
-        return self._evaluated(state.replace(population=population, goal=goal, generation=generation, key=key),
+        environment = self._redrawn(state.environment, state.schedule_key, generation)
+        return self._evaluated(state.replace(population=population, goal=goal, generation=generation, key=key,
+                                             environment=environment),
                                switched=goal != state.goal)
+
+    def _redrawn(self, environment, schedule_key, generation) -> jax.Array:
+        """uint32 [W]: generation ``generation``'s environment: a new draw at every multiple of
+        ``task.redraw_every`` (from a stream of the seed's own, folded from its schedule key,
+        so that the other draws stay as they were), else ``environment``."""
+        every = self.config.task.redraw_every
+        if not every:
+            return environment
+        key = jax.random.fold_in(jax.random.fold_in(schedule_key, 0xE417), generation // every)
+        return jnp.where(generation % every == 0, self._environment(key), environment)
 
     def metrics(self, state: ElitistState):
         """The champion has the best fitness, then the fewest active units, then the lowest

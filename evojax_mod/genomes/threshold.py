@@ -4,11 +4,12 @@ Nodes are numbered layer by layer: the retina's pixels first (inputs, no genes),
 neurons, the output last. A neuron of layer l reads at most ``fan_in[l - 1]`` connections, each
 from a node of layer l - 1 with weight -1 or +1; two connections from the same node add up
 (effective weight -2, 0 or +2), as Kashtan & Alon allow. A neuron fires (1) iff the weighted sum
-of its inputs' states (0 or 1) exceeds its integer threshold; pixels are 1 when black.
+of its inputs' states (0 or 1) exceeds its integer threshold (``firing="above"``) or reaches it
+(``"at_least"``); pixels are 1 when black.
 
 The genome is one vector of loci, neuron by neuron: each connection slot, then the threshold.
 A slot holds 0 (empty) or 1 + 2 * source + (0 for weight +1, 1 for weight -1), source counted
-within the layer below; a threshold locus holds theta - thresholds[0]. Every locus has a fixed
+within the layer below; a threshold locus holds the index of theta in ``spec.thresholds``. Every locus has a fixed
 number of allowed values, so initialisation, mutation and crossover are the same simple
 operations as for the circuit genome. Evaluation runs over all 2^n_inputs input patterns at
 once; outputs are packed 32 patterns to a uint32 word (pattern p is bit p % 32 of word p // 32).
@@ -34,14 +35,16 @@ class ThresholdSpec:
 
     layers: nodes per layer, inputs first (Kashtan & Alon: 8 pixels, then 8, 4, 2, 1 neurons).
     fan_in: the most connections a neuron of each neuron layer may read (K&A: 3, 3, 3, 2).
-    thresholds: (low, high), the inclusive range of integer thresholds (K&A do not state it;
-        see docs/decisions.md).
+    thresholds: the allowed integer thresholds, distinct (K&A do not state them; see
+        docs/decisions.md).
+    firing: "above" (fire iff sum > threshold) or "at_least" (iff sum >= threshold).
     mutation_rate: Pm, the probability that a child receives one point mutation.
     """
 
     layers: tuple[int, ...] = (8, 8, 4, 2, 1)
     fan_in: tuple[int, ...] = (3, 3, 3, 2)
-    thresholds: tuple[int, int] = (-3, 3)
+    thresholds: tuple[int, ...] = (-3, -2, -1, 0, 1, 2, 3)
+    firing: str = "above"
     mutation_rate: float = 0.5
 
     def __post_init__(self):
@@ -49,8 +52,10 @@ class ThresholdSpec:
             raise ValueError(f"fan_in needs one cap per neuron layer ({len(self.layers) - 1}), got {self.fan_in}")
         if not 1 <= self.layers[0] <= 10:
             raise ValueError(f"1..10 inputs (all 2^n patterns are evaluated), got {self.layers[0]}")
-        if self.thresholds[0] > self.thresholds[1]:
-            raise ValueError(f"thresholds must be (low, high) with low <= high, got {self.thresholds}")
+        if not self.thresholds or len(set(self.thresholds)) != len(self.thresholds):
+            raise ValueError(f"thresholds must be distinct integers, at least one, got {self.thresholds}")
+        if self.firing not in ("above", "at_least"):
+            raise ValueError(f"firing must be 'above' or 'at_least', got {self.firing!r}")
 
     @property
     def n_inputs(self) -> int:
@@ -92,7 +97,7 @@ class ThresholdSpec:
         """One row per locus, int32 [n_loci, 4]: (kind SLOT or THRESHOLD, neuron 0..n_neurons-1,
         slot index, number of allowed values). Neuron by neuron: its slots, then its threshold."""
         rows = []
-        n_thresholds = self.thresholds[1] - self.thresholds[0] + 1
+        n_thresholds = len(self.thresholds)
         for neuron in range(self.n_neurons):
             layer = self.node_layer[self.n_inputs + neuron]
             rows += [(SLOT, neuron, k, 1 + 2 * self.layers[layer - 1]) for k in range(self.fan_in[layer - 1])]
@@ -158,7 +163,7 @@ def decode(genome: ThresholdGenome, spec: ThresholdSpec) -> tuple[jax.Array, jax
     shape = (spec.n_neurons, spec.max_fan_in)
     sources = jnp.zeros(shape, jnp.int32).at[neuron, slot].set(source)
     signs = jnp.zeros(shape, jnp.int32).at[neuron, slot].set(sign)
-    thresholds = genome.values[loci[:, 0] == THRESHOLD] + spec.thresholds[0]
+    thresholds = jnp.asarray(spec.thresholds, jnp.int32)[genome.values[loci[:, 0] == THRESHOLD]]
     return sources, signs, thresholds
 
 
@@ -181,14 +186,15 @@ def states(genome: ThresholdGenome, spec: ThresholdSpec) -> jax.Array:
     """State (0/1) of every node on every pattern, int8 [n_nodes, n_patterns].
 
     Layer by layer: a neuron's sum over its (at most K) slots of sign * state of the source,
-    compared with its threshold. Sums stay within +-K, so int8 is exact."""
+    compared with its threshold (``spec.firing``). Sums stay within +-K, so int8 is exact."""
     sources, signs, thresholds = decode(genome, spec)
     values = jnp.zeros((spec.n_nodes, spec.n_patterns), jnp.int8).at[: spec.n_inputs].set(input_states(spec))
     for layer in range(1, len(spec.layers)):
         lo = spec.layer_start[layer] - spec.n_inputs
         hi = lo + spec.layers[layer]
         summed = jnp.sum(values[sources[lo:hi]] * signs[lo:hi, :, None].astype(jnp.int8), axis=1)
-        fired = (summed > thresholds[lo:hi, None]).astype(jnp.int8)
+        theta = thresholds[lo:hi, None]
+        fired = (summed >= theta if spec.firing == "at_least" else summed > theta).astype(jnp.int8)
         values = values.at[spec.layer_start[layer]: spec.layer_start[layer] + spec.layers[layer]].set(fired)
     return values
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from evojax_mod import records
 from evojax_mod.experiments.elitist import ElitistExperiment, Readaptation, fraction_correct
+from evojax_mod.experiments.registry import experiment_for
 from evojax_mod.config import ConfigError, config_from_dict
 from evojax_mod.genomes import circuit
 from evojax_mod.report import compare, report
@@ -130,6 +131,25 @@ def test_threshold_config_ties_genome_to_elitist_and_patterns_to_it():
         threshold_config(genome={"fan_in": [3, 3]})
     with pytest.raises(ConfigError, match="objectives.maximise"):
         config_from_dict({"objectives": {"maximise": "modularity"}})
+
+
+def test_redrawn_environment_changes_at_multiples_of_redraw_every_only():
+    exp = experiment_for(threshold_config(task={"redraw_every": 3}, run={"population": 16}))
+    step = jax.jit(exp.step)
+    state = jax.jit(exp.init)(jax.random.PRNGKey(4))
+    envs = [np.asarray(state.environment)]
+    for _ in range(7):
+        state = step(state)
+        envs.append(np.asarray(state.environment))
+    counts = [int(np.unpackbits(e.view(np.uint8)).sum()) for e in envs]
+    assert counts == [100] * 8
+    same = [np.array_equal(envs[g], envs[g - 1]) for g in range(1, 8)]
+    assert same == [True, True, False, True, True, False, True]  # new draws at generations 3 and 6
+    assert not np.array_equal(envs[3], envs[6])
+    with pytest.raises(ConfigError, match="task.redraw_every"):
+        threshold_config(task={"patterns": 0, "redraw_every": 3})
+    with pytest.raises(ConfigError, match="task.redraw_every"):
+        threshold_config(task={"redraw_every": -1})
 
 
 def test_environment_has_the_configured_patterns_per_seed(threshold_runs):

@@ -34,7 +34,7 @@ def reference_network(values, spec=SPEC):
                 i += 1
                 if v:
                     incoming[node].append((start[layer - 1] + (v - 1) // 2, 1 if (v - 1) % 2 == 0 else -1))
-            thresholds[node] = int(values[i]) + spec.thresholds[0]
+            thresholds[node] = spec.thresholds[int(values[i])]
             i += 1
     assert i == len(values)
     return incoming, thresholds
@@ -48,7 +48,8 @@ def reference_states(values, spec=SPEC):
         state = [(p >> k) & 1 for k in range(spec.n_inputs)]
         for node in range(spec.n_inputs, spec.n_nodes):
             total = sum(w * state[src] for src, w in incoming[node])
-            state.append(int(total > thresholds[node]))
+            fires = total >= thresholds[node] if spec.firing == "at_least" else total > thresholds[node]
+            state.append(int(fires))
         out[:, p] = state
     return out
 
@@ -81,6 +82,36 @@ def test_states_and_active_nodes_equal_plain_references(seed):
         np.testing.assert_array_equal(active[i], reference_active(values))
 
 
+# Three listed thresholds, out of order, one beyond any sum; and the >= rule on the default range
+VARIANTS = [threshold.ThresholdSpec(thresholds=(2, 0, 1), firing="above"),
+            threshold.ThresholdSpec(thresholds=(1, 2, 5), firing="at_least"),
+            threshold.ThresholdSpec(firing="at_least")]
+
+
+@settings(max_examples=3, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), which=st.sampled_from(range(len(VARIANTS))))
+def test_listed_thresholds_and_firing_rules_equal_the_plain_reference(seed, which):
+    spec = VARIANTS[which]
+    keys = jax.random.split(jax.random.PRNGKey(seed), BATCH)
+    genomes = jax.vmap(lambda k: threshold.init(k, spec))(keys)
+    states = np.asarray(jax.vmap(lambda g: threshold.states(g, spec))(genomes))
+    for i in range(BATCH):
+        np.testing.assert_array_equal(states[i], reference_states(np.asarray(genomes.values[i]), spec))
+
+
+def test_at_least_fires_where_above_needs_one_more():
+    """A neuron reading one pixel (+1) with threshold 1: under "at_least" it copies the pixel,
+    under "above" it never fires."""
+    for firing, expected in (("at_least", (np.arange(256) >> 2) & 1), ("above", np.zeros(256, int))):
+        spec = threshold.ThresholdSpec(firing=firing)
+        values = np.zeros(spec.n_loci, np.int32)
+        first = np.flatnonzero(spec.loci[:, 1] == 0)
+        values[first[0]] = 1 + 2 * 2  # pixel 2, weight +1
+        values[first[3]] = spec.thresholds.index(1)
+        fired = np.asarray(threshold.states(threshold.ThresholdGenome(jnp.asarray(values)), spec))[spec.n_inputs]
+        np.testing.assert_array_equal(fired, expected)
+
+
 def test_output_words_pack_the_output_row():
     genomes = random_genomes(3)
     states, words = np.asarray(batched_states(genomes)), np.asarray(batched_words(genomes))
@@ -95,7 +126,7 @@ def test_parallel_connections_add_up():
     loci = SPEC.loci
     first = np.flatnonzero(loci[:, 1] == 0)  # neuron 0: three slots then the threshold
     values[first[:2]] = 1 + 2 * 5  # pixel 5, weight +1, twice
-    values[first[3]] = 1 - SPEC.thresholds[0]  # threshold 1
+    values[first[3]] = SPEC.thresholds.index(1)
     genome = threshold.ThresholdGenome(jnp.asarray(values))
     fired = np.asarray(threshold.states(genome, SPEC))[SPEC.n_inputs]
     np.testing.assert_array_equal(fired, (np.arange(256) >> 5) & 1)
