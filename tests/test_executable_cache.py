@@ -156,7 +156,7 @@ def test_keys_name_the_function_the_shapes_and_the_source(monkeypatch):
     assert key != executable_cache.cache_key(*exp_args)
 
 
-@pytest.mark.parametrize("seeds", [2, 3])
+@pytest.mark.parametrize("seeds", [2, pytest.param(3, marks=pytest.mark.slow)])
 def test_processes_with_two_devices_share_the_programs_to_the_same_bits(tmp_path, seeds):
     """The CLI's runs, each a new process with two CPU devices: 2 seeds split over them, or 3
     seeds (which do not split) on the first alone. The second process loads the programs onto

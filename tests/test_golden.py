@@ -16,7 +16,9 @@ from tests.golden.record import FILE, PRESETS, fingerprint, run_preset
 RECORDED = json.loads(FILE.read_text())
 
 
-@pytest.mark.parametrize("preset", sorted(PRESETS))
+# PA's loop is P&CC's without the cost objective: replayed in the slow suite only (21 s)
+@pytest.mark.parametrize("preset", [pytest.param(p, marks=pytest.mark.slow) if p == "clune2013/pa" else p
+                                    for p in sorted(PRESETS)])
 def test_preset_replays_its_recorded_bits(preset):
     assert fingerprint(run_preset(preset)) == RECORDED[preset]
 

@@ -66,6 +66,7 @@ def test_seed_streams_do_not_depend_on_batch_size(full_run):
     assert_same_tree(jax.tree.map(lambda a: a[0], full_run.state), jax.tree.map(lambda a: a[0], alone.state))
 
 
+@pytest.mark.slow  # a program of its own (56 s); the default suite keeps seeds=1 vs 4 and the 4-device run
 def test_seeds_run_in_batches_one_after_another_give_the_same_bits(full_run):
     batched = run(small_config(), None, progress=False, seed_batch=3)  # a batch of 3, then 1
     assert_same_tree(batched.state, full_run.state)

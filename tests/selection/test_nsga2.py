@@ -279,7 +279,7 @@ def test_plain_survivors_and_tournaments_have_the_same_bits(f, pressure, n_survi
                      play_with(key, f, np.asarray(crowd[:1]).repeat(40), pressure, kernels="plain"))
 
 
-@pytest.mark.parametrize("n", [2, 601, pytest.param(2000, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("n", [2, *(pytest.param(n, marks=pytest.mark.slow) for n in (601, 2000))])
 def test_plain_kernels_have_the_same_bits_on_clune_like_objectives(n):
     """Performance in 1/256 steps, a cost with ties and infinities, diversity in (0, 1): many
     fronts, a stochastic sort over many passes, and crowding ties."""

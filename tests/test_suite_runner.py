@@ -1,0 +1,32 @@
+"""The suite's own runner (tests/__main__.py): order of files and the jobs setting."""
+import pytest
+
+from tests import __main__ as runner
+
+
+def test_longest_first_puts_unrecorded_files_first_then_by_last_time():
+    times = {"b.py": 5.0, "c.py": 50.0, "d.py": 1.0}
+    assert runner.longest_first(["d.py", "a.py", "b.py", "c.py", "e.py"], times) == \
+        ["a.py", "e.py", "c.py", "b.py", "d.py"]
+
+
+def test_jobs_reads_a_positive_integer_or_stops_with_one_line(monkeypatch):
+    monkeypatch.setenv(runner.JOBS_VAR, "3")
+    assert runner.jobs() == 3
+    monkeypatch.delenv(runner.JOBS_VAR)
+    assert runner.jobs() >= 1
+    for bad in ("0", "-2", "two"):
+        monkeypatch.setenv(runner.JOBS_VAR, bad)
+        with pytest.raises(SystemExit, match=runner.JOBS_VAR):
+            runner.jobs()
+
+
+def test_unreadable_times_are_no_times(tmp_path):
+    path = tmp_path / "t.json"
+    assert runner._read_times(path) == {}
+    path.write_text("[1, 2]")
+    assert runner._read_times(path) == {}
+    path.write_text('{"x.py": "slow"}')
+    assert runner._read_times(path) == {}
+    path.write_text('{"x.py": 2.5}')
+    assert runner._read_times(path) == {"x.py": 2.5}
