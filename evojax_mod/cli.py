@@ -120,8 +120,8 @@ def _cmd_resume(args) -> int:
     out = Path(args.run_dir)
     if not (out / records.CONFIG).is_file():
         return _fail(f"run directory '{out}': no config.yaml (is this a run directory?)")
+    _use_cpu_devices(args.cpu_devices)  # before extend_run, whose check starts jax's backend
     config = records.read_config(out) if args.generations is None else runner.extend_run(out, args.generations)
-    _use_cpu_devices(args.cpu_devices)
     result = runner.run(config, out, resume=True, progress=not args.quiet, seed_batch=args.seed_batch)
     _print_done(result, out)
     return 0
@@ -365,10 +365,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _user_errors() -> tuple[type[Exception], ...]:
     """The exceptions that are a user's mistake, reported in one line: ConfigError, and
-    RunError once the runner is loaded (none can exist before), so that `check` and
-    `presets` import neither the engine nor jax."""
-    runner = sys.modules.get("evojax_mod.runner")
-    return (ConfigError,) if runner is None else (ConfigError, runner.RunError)
+    RunError once the run directory's module is loaded (none can exist before), so that
+    `check` and `presets` import neither the engine nor jax."""
+    records = sys.modules.get("evojax_mod.records")
+    return (ConfigError,) if records is None else (ConfigError, records.RunError)
 
 
 def main(argv=None) -> int:

@@ -64,9 +64,7 @@ def adapt_run(run_dir: str | Path, goal: int | str, generations: int, seed_batch
     run_dir = Path(run_dir)
     config = records.read_config(run_dir)
     exp = experiment_for(config)
-    keys = loop.seed_keys(config.run.seed, config.run.seeds)
-    template = jax.eval_shape(lambda k: loop.batched_init(exp, k, 1)[0], keys)
-    state, _, logged, _ = records.read_checkpoint(run_dir, template)
+    state, _, logged, _ = records.read_checkpoint(run_dir, loop.state_structure(exp, config.run))
     adapted = adaptation_config(config, goal, generations)
     times = adaptation_times(config, state, goal, generations, seed_batch)
     content = {"goal": goal, "goal_code": experiment_for(adapted).schedule.listed_goals[0],

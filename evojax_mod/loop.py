@@ -45,6 +45,13 @@ def batched_init(exp, keys, seed_batch: int):
     return over_seeds(one, keys, seed_batch)
 
 
+def state_structure(exp, rc, seed_batch: int = 1):
+    """Shapes and dtypes (``jax.ShapeDtypeStruct``) of the seed-batched state of ``exp`` under
+    run config ``rc``, traced, nothing compiled: what a checkpoint's state must fit."""
+    keys = seed_keys(rc.seed, rc.seeds)
+    return jax.eval_shape(lambda k: batched_init(exp, k, seed_batch)[0], keys)
+
+
 @partial(jax.jit, static_argnums=(0, 2, 3, 4))
 def batched_chunk(exp, state, n_logs: int, block: int, seed_batch: int):
     """`run_chunk` for all seeds (leading axis S), laid out by `over_seeds`."""

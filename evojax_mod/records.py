@@ -33,6 +33,10 @@ SUMMARY = "summary.json"
 _TMP_SUFFIX = ".tmp"
 
 
+class RunError(RuntimeError):
+    """A run directory problem a user can fix; str() is one line."""
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder, renamed into
     place: a reader (or a later run) sees the old bytes or the new, never a part."""
@@ -116,10 +120,19 @@ def write_checkpoint(run_dir: Path, state, rows, generations, champions) -> None
 
 def read_checkpoint(run_dir: Path, state_template):
     """(state, rows, generations, champions) from RUN/checkpoint.npz, the state rebuilt on the
-    structure of ``state_template``."""
-    with np.load(Path(run_dir) / CHECKPOINT) as data:
+    structure of ``state_template`` (arrays or shape/dtype structs). A checkpoint whose state
+    has other arrays (written by a version whose state differed) is a one-line RunError."""
+    path = Path(run_dir) / CHECKPOINT
+    with np.load(path) as data:
         treedef = jax.tree.structure(state_template)
-        leaves = [data[f"state_{i}"] for i in range(treedef.num_leaves)]
+        expected = jax.tree.leaves(state_template)
+        stored = sorted((k for k in data.files if k.startswith("state_")), key=lambda k: int(k[len("state_"):]))
+        leaves = [data[k] for k in stored]
+        if len(leaves) != len(expected) or any(
+                a.shape != tuple(b.shape) or a.dtype != np.dtype(b.dtype) for a, b in zip(leaves, expected)):
+            raise RunError(f"checkpoint '{path}': its state does not fit this version of evojax_mod "
+                           f"({len(leaves)} arrays stored, {len(expected)} expected, or other shapes); "
+                           f"resume it with the version that wrote it, or start the run again")
         champions = {k[len("champion_"):]: data[k] for k in data.files if k.startswith("champion_")}
         return (jax.tree.unflatten(treedef, leaves), data["rows"], data["generations"], champions)
 

@@ -18,12 +18,9 @@ from jax.experimental import multihost_utils
 from tqdm import tqdm
 
 from evojax_mod import compile_cache, executable_cache, loop, records
+from evojax_mod.records import RunError
 from evojax_mod.experiments.registry import experiment_for
 from evojax_mod.config import ConfigError, ExperimentConfig, config_differences, config_from_dict, to_dict
-
-
-class RunError(RuntimeError):
-    """A run directory problem a user can fix; str() is one line."""
 
 
 @dataclass
@@ -157,6 +154,8 @@ def extend_run(out: str | Path, generations: int) -> ExperimentConfig:
                        f"shortened), got {generations}")
     if generations == current:
         return config
+    if (out / records.CHECKPOINT).is_file():  # one that does not fit leaves config.yaml as it was
+        records.read_checkpoint(out, loop.state_structure(experiment_for(config), config.run))
     longer = config_from_dict(to_dict(config), {"run.generations": generations})
     try:
         records.write_config(out, longer)
@@ -235,8 +234,7 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
     init = executable_cache.load(*init_args)
     if resume and (run_dir / records.CHECKPOINT).is_file():
         # the state's structure: from the stored init program, else traced (not compiled)
-        template = (init.out_info[0] if init is not None
-                    else jax.eval_shape(lambda k: loop.batched_init(exp, k, seed_batch)[0], keys))
+        template = init.out_info[0] if init is not None else loop.state_structure(exp, rc, seed_batch)
         state, rows, generations, champions = records.read_checkpoint(run_dir, template)
         state = jax.tree.map(jax.numpy.asarray, state)
         start = int(generations[-1])

@@ -4,7 +4,6 @@ sizes and return well-formed, positive numbers. No timing is asserted."""
 import json
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 

@@ -85,6 +85,30 @@ def test_resume_with_another_config_is_refused_naming_the_keys(reference, tmp_pa
     assert_same_bits(outputs(out), before)
 
 
+def test_a_checkpoint_of_another_state_layout_is_refused_in_one_line(reference, tmp_path, capsys):
+    """A checkpoint written by a version whose state had other arrays (one fewer; one of
+    another shape) is refused with one line, and the run directory is left as it was."""
+    out = tmp_path / "run"
+    assert cli.main(["run", PRESET, "--out", str(out), "--generations", "6", *SMALL]) == 0
+    with np.load(out / records.CHECKPOINT) as data:
+        arrays = {k: data[k] for k in data.files}
+    last = max((k for k in arrays if k.startswith("state_")), key=lambda k: int(k[len("state_"):]))
+    for broken in ({k: v for k, v in arrays.items() if k != last}, {**arrays, last: arrays[last][..., None]}):
+        records.write_atomic(out / records.CHECKPOINT, _npz_bytes(broken))
+        before = outputs(out)
+        code, err = run_cli(capsys, "resume", str(out), "--generations", "12")
+        assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+        assert "does not fit this version of evojax_mod" in err
+        assert_same_bits(outputs(out), before)
+
+
+def _npz_bytes(arrays: dict) -> bytes:
+    import io
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
 def test_resume_generations_extends_a_run_to_the_bits_of_a_longer_one(reference, tmp_path, capsys):
     out = tmp_path / "run"
     # 7 generations: rows at 0, 3, 6 and at the last generation, 7, which is off the log grid
