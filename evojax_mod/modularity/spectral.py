@@ -159,6 +159,25 @@ def leicht_newman_masked(adjacency: jax.Array, node_mask: jax.Array) -> jax.Arra
     return _relabel_first_appearance_jax(labels)
 
 
+@jax.custom_batching.custom_vmap
+def symmetric_eigh(mat: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """``jnp.linalg.eigh`` of one symmetric matrix [n, n]: (eigenvalues [n] ascending,
+    eigenvectors [n, n] as columns). Vmapped, the matrices go one at a time (``lax.map``), each
+    its own LAPACK call, with the same bits as alone. Why: XLA's CPU eigh of a batch splits it
+    over a thread pool and waits for the pieces, and a program whose seeds run on two CPU
+    devices at once then deadlocked (circuits_qmax's fitness, the Q of every individual: every
+    thread asleep in the first generation)."""
+    eigvals, eigvecs = jnp.linalg.eigh(mat)
+    return eigvals, eigvecs
+
+
+@symmetric_eigh.def_vmap
+def _symmetric_eigh_vmap(axis_size: int, in_batched: list, mat: jax.Array):
+    if not in_batched[0]:
+        return symmetric_eigh(mat), (False, False)
+    return jax.lax.map(symmetric_eigh, mat), (True, True)
+
+
 def _bisect_masked(b: jax.Array, members: jax.Array, m: jax.Array, top: jax.Array) -> jax.Array:
     """Bool [n]: members on the "+1" side, all False when the group must not be split."""
     pair = members[:, None] & members[None, :]
@@ -168,7 +187,7 @@ def _bisect_masked(b: jax.Array, members: jax.Array, m: jax.Array, top: jax.Arra
     # Non-members get a diagonal below every member eigenvalue, so the leading eigenvector
     # lives on the members (Gershgorin: member eigenvalues >= -max absolute row sum).
     shift = 2 * jnp.abs(mat).sum(axis=1).max() + 1
-    eigvals, eigvecs = jnp.linalg.eigh(mat - jnp.diag(jnp.where(members, 0, shift)))
+    eigvals, eigvecs = symmetric_eigh(mat - jnp.diag(jnp.where(members, 0, shift)))
     size = members.sum()
     vec = jnp.where(members, eigvecs[:, -1], 0)
     nonzero = jnp.abs(vec) > ZERO_ENTRY_TOL

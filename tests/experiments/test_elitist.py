@@ -185,6 +185,23 @@ def test_threshold_runs_score_and_report(threshold_runs):
     assert "active neurons" in table and "all patterns" in table and "Qm" in table
 
 
+def test_a_q_max_run_splits_its_seeds_over_two_cpu_devices_to_the_bits_of_one(tmp_path):
+    """The Q_max fitness takes an eigh of every individual; batched, XLA's CPU eigh waited on a
+    thread pool and a run on two CPU devices deadlocked. The run ends, with one device's bits."""
+    import subprocess
+    import sys
+    outputs = []
+    for devices in ("2", "1"):
+        out = tmp_path / devices
+        subprocess.run([sys.executable, "-m", "evojax_mod", "run", "kashtan_alon2005/circuits_qmax", "--out", str(out),
+                        "--seeds", "2", "--generations", "4", "--pop", "40", "--set", "selection.elite=10",
+                        "--set", "run.log_every=2", "--quiet", "--cpu-devices", devices],
+                       check=True, timeout=600, stdout=subprocess.DEVNULL)
+        outputs.append({p: (out / p).read_bytes() for p in ("metrics.csv", "champions.npz")})
+    assert json.loads((tmp_path / "2" / "summary.json").read_text())["n_devices"] == 2
+    assert outputs[0] == outputs[1]
+
+
 def test_evolving_for_modularity_raises_q_and_gives_q_max(threshold_runs, tmp_path, capsys):
     """The Q_max runs: fitness is Q of the undirected graph, so the best Q never falls; their
     champions' mean Louvain Q is the evolved Q_max that analyze records and compare names."""

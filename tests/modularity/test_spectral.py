@@ -12,7 +12,7 @@ from evojax_mod.modularity import (
     leicht_newman_masked,
     modularity,
 )
-from evojax_mod.modularity.spectral import relabel_first_appearance
+from evojax_mod.modularity.spectral import relabel_first_appearance, symmetric_eigh
 from tests.modularity.graphs import adjacency
 
 FF_EDGES = [(0, 4), (1, 4), (0, 5), (1, 5), (2, 6), (3, 6), (2, 7), (3, 7),
@@ -249,3 +249,20 @@ def test_masked_single_graph_without_jit():
     labels = leicht_newman_masked(jnp.asarray(a != 0), jnp.ones(30, bool))
     np.testing.assert_array_equal(np.asarray(labels), leicht_newman(a))
     assert float(directed_q_masked(jnp.asarray(a), labels)) == pytest.approx(0.395422, abs=1e-5)
+
+
+def test_vmapped_eigh_gives_each_matrix_the_bits_it_has_alone():
+    """`symmetric_eigh` under one or two vmaps (seeds, then individuals) runs the matrices one
+    at a time: each result is that of the matrix alone, bit for bit."""
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(2, 3, 9, 9)).astype(np.float32)
+    a = a + np.swapaxes(a, -1, -2)
+    alone = jax.jit(symmetric_eigh)
+    for batched in (jax.jit(jax.vmap(jax.vmap(symmetric_eigh)))(a),
+                    jax.vmap(jax.jit(jax.vmap(symmetric_eigh)))(a)):
+        for i, j in np.ndindex(2, 3):
+            w, v = alone(a[i, j])
+            np.testing.assert_array_equal(np.asarray(batched[0][i, j]), np.asarray(w))
+            np.testing.assert_array_equal(np.asarray(batched[1][i, j]), np.asarray(v))
+    w, v = np.linalg.eigh(a[0, 0].astype(np.float64))
+    np.testing.assert_allclose(np.asarray(alone(a[0, 0])[0]), w, rtol=1e-4, atol=1e-4)
