@@ -126,8 +126,7 @@ def read_checkpoint(run_dir: Path, state_template):
     with np.load(path) as data:
         treedef = jax.tree.structure(state_template)
         expected = jax.tree.leaves(state_template)
-        stored = sorted((k for k in data.files if k.startswith("state_")), key=lambda k: int(k[len("state_"):]))
-        leaves = [data[k] for k in stored]
+        leaves = [data[f"state_{i}"] for i in range(sum(k.startswith("state_") for k in data.files))]
         if len(leaves) != len(expected) or any(
                 a.shape != tuple(b.shape) or a.dtype != np.dtype(b.dtype) for a, b in zip(leaves, expected)):
             raise RunError(f"checkpoint '{path}': its state does not fit this version of evojax_mod "

@@ -439,7 +439,7 @@ class ElitistExperiment(Experiment):
         if not every:
             return environment
         key = jax.random.fold_in(jax.random.fold_in(schedule_key, 0xE417), generation // every)
-        return jnp.where(generation % every == 0, self._environment(key), environment)
+        return jax.lax.cond(generation % every == 0, self._environment, lambda _: environment, key)
 
     def metrics(self, state: ElitistState):
         """The champion has the best fitness, then the fewest active units, then the lowest
