@@ -9,12 +9,19 @@ compilation cache and the executable cache (tests/conftest.py).
 
 Why several at once: a file spends much of its time in one Python thread (imports, tracing,
 lowering, collection), which leaves the other cores idle. ``EVOJAX_MOD_TEST_JOBS`` sets how
-many files run at a time (default: the number of CPU cores). Files start longest first, by
-the times of the last run in .pytest_cache (sorted by name when there are none). Each file's
+many processes run at a time (default: the number of CPU cores).
+
+Order and grouping follow each file's seconds in the last default run (.pytest_cache), else
+in ``tests/file_seconds.json`` (a fresh clone, CI): processes start longest first, so the
+long files do not end the run alone, and files of under ``SMALL_S`` seconds share a process,
+several to a batch of at most ``BATCH_S`` seconds, since starting Python, jax and pytest
+costs some 4 s a process. A file with no recorded time runs alone, first. Refresh the shipped
+times after adding or changing tests by copying the cache's file over it. Each process's
 output is printed whole when it ends.
 
-Extra arguments go to every pytest call (e.g. ``-m slow``, ``-x``). The exit status is 0 when
-every file passed (or had no test selected), 1 otherwise.
+Extra arguments go to every pytest call (e.g. ``-m slow``, ``-x``); times are recorded only
+for a run without any. The exit status is 0 when every file passed (or had no test
+selected), 1 otherwise.
 """
 from __future__ import annotations
 
@@ -29,6 +36,9 @@ from pathlib import Path
 NO_TESTS_COLLECTED = 5  # pytest's exit status when a file has no selected test
 JOBS_VAR = "EVOJAX_MOD_TEST_JOBS"
 TIMES = Path(".pytest_cache") / "evojax_mod_file_seconds.json"  # under the repository root
+SHIPPED_TIMES = Path("tests") / "file_seconds.json"
+SMALL_S = 15.0  # files faster than this share a process
+BATCH_S = 45.0  # at most this many recorded seconds of files to a shared process
 
 
 def test_files(root: Path) -> list[Path]:
@@ -51,6 +61,27 @@ def longest_first(names: list[str], times: dict[str, float]) -> list[str]:
     return sorted(names, key=lambda n: (n in times, -times.get(n, 0.0), n))
 
 
+def batches(names: list[str], times: dict[str, float]) -> list[list[str]]:
+    """The pytest processes to run, longest first: each file of at least ``SMALL_S`` recorded
+    seconds (or none recorded) alone; the others, longest first, packed into the first batch
+    they fit in without passing ``BATCH_S`` seconds."""
+    alone = [[n] for n in longest_first(names, times) if times.get(n, SMALL_S) >= SMALL_S]
+    shared: list[list[str]] = []
+    for name in longest_first([n for n in names if times.get(n, SMALL_S) < SMALL_S], times):
+        room = next((b for b in shared if sum(times[m] for m in b) + times[name] <= BATCH_S), None)
+        if room is None:
+            shared.append([name])
+        else:
+            room.append(name)
+    return sorted(alone + shared, key=lambda b: (all(n in times for n in b), -sum(times.get(n, 0.0) for n in b)))
+
+
+def shares(batch: list[str], seconds: float, times: dict[str, float]) -> dict[str, float]:
+    """A batch's wall time split over its files in proportion to their previous times."""
+    before = sum(times.get(n, 0.0) for n in batch)
+    return {n: round(seconds * (times.get(n, 0.0) / before if before else 1 / len(batch)), 1) for n in batch}
+
+
 def _read_times(path: Path) -> dict[str, float]:
     try:
         data = json.loads(path.read_text())
@@ -59,9 +90,9 @@ def _read_times(path: Path) -> dict[str, float]:
         return {}
 
 
-def _run_file(name: str, argv: list[str], cwd: Path) -> tuple[int, str, float]:
+def _run_batch(batch: list[str], argv: list[str], cwd: Path) -> tuple[int, str, float]:
     t = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "--no-header", name, *argv], cwd=cwd,
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "--no-header", *batch, *argv], cwd=cwd,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     return done.returncode, done.stdout, time.perf_counter() - t
 
@@ -71,25 +102,28 @@ def main(argv: list[str]) -> int:
     repo = root.parent
     names = [str(p.relative_to(repo)) for p in test_files(root)]
     times_path = repo / TIMES
-    times = _read_times(times_path)
+    times = {**_read_times(repo / SHIPPED_TIMES), **_read_times(times_path)}
+    times = {n: t for n, t in times.items() if n in names}
     failed, started = [], time.perf_counter()
     with ThreadPoolExecutor(max_workers=jobs()) as pool:
-        futures = {pool.submit(_run_file, name, argv, repo): name for name in longest_first(names, times)}
+        futures = {pool.submit(_run_batch, batch, argv, repo): batch for batch in batches(names, times)}
+        measured: dict[str, float] = {}
         for future in as_completed(futures):
-            name = futures[future]
+            batch = futures[future]
             status, output, seconds = future.result()
             ok = status in (0, NO_TESTS_COLLECTED)
-            times[name] = round(seconds, 1)
+            measured.update(shares(batch, seconds, times))
             print(output, end="" if output.endswith("\n") else "\n")
-            print(f"== {name}: {'ok' if ok else 'FAILED'} ({seconds:.0f} s)", flush=True)
+            print(f"== {' '.join(batch)}: {'ok' if ok else 'FAILED'} ({seconds:.0f} s)", flush=True)
             if not ok:
-                failed.append(name)
+                failed.extend(batch)
     total = time.perf_counter() - started
-    try:
-        times_path.parent.mkdir(exist_ok=True)
-        times_path.write_text(json.dumps(times, indent=0, sort_keys=True))
-    except OSError:  # a read-only checkout still runs its tests
-        pass
+    if not argv:
+        try:
+            times_path.parent.mkdir(exist_ok=True)
+            times_path.write_text(json.dumps(measured, indent=0, sort_keys=True))
+        except OSError:  # a read-only checkout still runs its tests
+            pass
     print(f"== {len(names) - len(failed)} files passed, {len(failed)} failed, {total / 60:.1f} min"
           + (f": {', '.join(sorted(failed))}" if failed else ""))
     return 1 if failed else 0

@@ -141,6 +141,7 @@ def test_numpy_sort_and_crowding_match_evojax():
     assert _positive(nb.numpy_generations_per_second(population=8, generations=1))
 
 
+@pytest.mark.slow
 def test_suite_engine_row_is_sharded(tiny_results):
     (row,) = tiny_results["scaling"]
     assert row["sweep"] == "devices" and row["devices"] == 2 and row["sharded"] is True and row["error"] is None
@@ -151,6 +152,7 @@ def test_suite_engine_row_is_sharded(tiny_results):
     assert row["evaluations_per_second"] == pytest.approx(row["generations_per_second"] * 2 * 20)
 
 
+@pytest.mark.slow
 def test_suite_baselines_and_peaks(tiny_results):
     r = tiny_results
     assert [x["implementation"].split()[0] for x in r["loops"]] == ["DEAP", "numpy,"]
@@ -169,6 +171,7 @@ def test_suite_baselines_and_peaks(tiny_results):
     assert _positive(e["circuits_loop_fraction_of_nand_peak"]) and e["clune_loop_fraction_of_matmul_peak"] is None
 
 
+@pytest.mark.slow
 def test_suite_writes_json_markdown_and_plot(tiny_results, tmp_path):
     paths = suite.write_outputs(tiny_results, tmp_path / "out", "python -m benchmarks --tiny")
     text = paths["markdown"].read_text()

@@ -100,6 +100,7 @@ def test_a_second_run_loads_both_programs_untraced_to_the_same_bits(cache, loads
     assert sorted(loads[2:]) == files["by_source"] and stored(cache) == files
 
 
+@pytest.mark.slow
 def test_another_shape_or_setting_has_programs_of_its_own(cache):
     runner.run(config(), progress=False)
     for i, changed in enumerate((config(population=26), config(**{"objectives.size_penalty": 0.5}))):
@@ -156,7 +157,8 @@ def test_keys_name_the_function_the_shapes_and_the_source(monkeypatch):
     assert key != executable_cache.cache_key(*exp_args)
 
 
-@pytest.mark.parametrize("seeds", [2, pytest.param(3, marks=pytest.mark.slow)])
+@pytest.mark.slow
+@pytest.mark.parametrize("seeds", [2, 3])
 def test_processes_with_two_devices_share_the_programs_to_the_same_bits(tmp_path, seeds):
     """The CLI's runs, each a new process with two CPU devices: 2 seeds split over them, or 3
     seeds (which do not split) on the first alone. The second process loads the programs onto

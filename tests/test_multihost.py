@@ -80,7 +80,8 @@ def wait_for(workers: list[subprocess.Popen], deadline: float) -> None:
         time.sleep(0.2)
 
 
-@pytest.mark.parametrize("task", ["retina", pytest.param("circuits", marks=pytest.mark.slow)])
+@pytest.mark.slow
+@pytest.mark.parametrize("task", ["retina", "circuits"])
 def test_two_processes_end_with_the_single_process_result(task, tmp_path):
     coordinator = f"127.0.0.1:{free_port()}"
     script = tmp_path / "worker.py"

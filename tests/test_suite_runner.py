@@ -30,3 +30,18 @@ def test_unreadable_times_are_no_times(tmp_path):
     assert runner._read_times(path) == {}
     path.write_text('{"x.py": 2.5}')
     assert runner._read_times(path) == {"x.py": 2.5}
+
+
+def test_small_files_share_batches_within_the_limit_and_long_or_unrecorded_ones_run_alone(monkeypatch):
+    monkeypatch.setattr(runner, "SMALL_S", 15.0)
+    monkeypatch.setattr(runner, "BATCH_S", 45.0)
+    times = {"long.py": 60.0, "edge.py": 15.0, "a.py": 14.0, "b.py": 13.0, "c.py": 12.0, "f.py": 10.0,
+             "d.py": 1.0, "e.py": 0.5}
+    got = runner.batches(sorted([*times, "new.py"]), times)
+    # unrecorded first, then longest first; small ones packed first-fit, longest first
+    assert got == [["new.py"], ["long.py"], ["a.py", "b.py", "c.py", "d.py", "e.py"], ["edge.py"], ["f.py"]]
+
+
+def test_a_batch_time_is_shared_in_proportion_to_the_previous_times():
+    assert runner.shares(["a.py", "b.py"], 9.0, {"a.py": 2.0, "b.py": 1.0}) == {"a.py": 6.0, "b.py": 3.0}
+    assert runner.shares(["a.py", "b.py"], 4.0, {}) == {"a.py": 2.0, "b.py": 2.0}

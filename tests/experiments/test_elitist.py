@@ -185,6 +185,7 @@ def test_threshold_runs_score_and_report(threshold_runs):
     assert "active neurons" in table and "all patterns" in table and "Qm" in table
 
 
+@pytest.mark.slow
 def test_a_q_max_run_splits_its_seeds_over_two_cpu_devices_to_the_bits_of_one(tmp_path):
     """The Q_max fitness takes an eigh of every individual; batched, XLA's CPU eigh waited on a
     thread pool and a run on two CPU devices deadlocked. The run ends, with one device's bits."""
@@ -202,6 +203,7 @@ def test_a_q_max_run_splits_its_seeds_over_two_cpu_devices_to_the_bits_of_one(tm
     assert outputs[0] == outputs[1]
 
 
+@pytest.mark.slow
 def test_evolving_for_modularity_raises_q_and_gives_q_max(threshold_runs, tmp_path, capsys):
     """The Q_max runs: fitness is Q of the undirected graph, so the best Q never falls; their
     champions' mean Louvain Q is the evolved Q_max that analyze records and compare names."""
@@ -271,25 +273,30 @@ def test_readaptation_record_follows_a_plain_tally_of_switches(records_):
     assert float(r.mean) == (pytest.approx(np.mean(times)) if times else -1.0)
 
 
+def criterion_config():
+    """Circuits under MVG (E = 3) with the criterion at 75 %: the step program both tests below
+    compile (once, through the compile cache)."""
+    return config_from_dict({"task": {"name": "circuits", "solved_accuracy": 0.75},
+                             "genome": {"kind": "circuit", "max_gates": 12},
+                             "selection": {"kind": "elitist", "elite": 18, "crossover_rate": 0.5},
+                             "schedule": {"kind": "mvg", "goals": ["and", "or"], "period": 3},
+                             "run": vars(circuits_config("mvg").run)})
+
+
 def test_readaptation_is_recorded_and_logged_under_switching_goals_only():
     """A circuit run under MVG: its record equals the plain tally of its own generations, and
     the metrics row carries it; a fixed goal has no such columns."""
-    base = circuits_config("mvg", generations=40, log_every=10, checkpoint_every=20)
-    config = config_from_dict({"task": {"name": "circuits", "solved_accuracy": 0.75},
-                               "genome": {"kind": "circuit", "max_gates": 12},
-                               "selection": {"kind": "elitist", "elite": 18, "crossover_rate": 0.5},
-                               "schedule": {"kind": "mvg", "goals": ["and", "or"], "period": 3},
-                               "run": vars(base.run)})
-    exp = ElitistExperiment(config)
+    exp = ElitistExperiment(criterion_config())
     assert exp.metric_names[-3:] == ("readaptation_generations", "readapted_switches", "missed_switches")
     assert "readaptation_generations" not in ElitistExperiment(circuits_config("fixed")).metric_names
     step, init = jax.jit(exp.step), jax.jit(exp.init)
+    output_tables = jax.jit(jax.vmap(lambda x: circuit.output_table(x, exp.spec)))
     state = init(jax.random.PRNGKey(5))
     goals, hits, solved = [], [], []
     for g in range(41):
         if g:
             state = step(state)
-        outputs = np.asarray(jax.vmap(lambda x: circuit.output_table(x, exp.spec))(state.population))
+        outputs = np.asarray(output_tables(state.population))
         table = int(np.asarray(exp.goal_words(state.goal))[0])
         right = np.array([bin(~(int(o) ^ table) & 0xFFFF).count("1") / 16 for o in outputs[:, 0]])
         goals.append(int(state.goal))
@@ -308,23 +315,19 @@ def test_readaptation_is_recorded_and_logged_under_switching_goals_only():
 def test_criterion_generations_follow_a_plain_tally_per_goal():
     """task.solved_accuracy < 1: each tracked goal's first generation with an individual at or
     above it, against a tally of the fractions right, generation by generation."""
-    base = circuits_config("mvg", generations=30, log_every=10, checkpoint_every=30)
-    config = config_from_dict({"task": {"name": "circuits", "solved_accuracy": 0.75},
-                               "genome": {"kind": "circuit", "max_gates": 12},
-                               "selection": {"kind": "elitist", "elite": 18, "crossover_rate": 0.5},
-                               "schedule": schedule("mvg"), "run": vars(base.run)})
-    exp = ElitistExperiment(config)
+    exp = ElitistExperiment(criterion_config())
     names = exp.metric_names
     assert names[-6:-3] == ("criterion_generation", "criterion_generation_goal8", "criterion_generation_goal14")
     assert [m.label for m in exp.metric_specs[-5:-3]] == ["generations to >= 75% on and", "generations to >= 75% on or"]
     step, init = jax.jit(exp.step), jax.jit(exp.init)
+    output_tables = jax.jit(jax.vmap(lambda x: circuit.output_table(x, exp.spec)))
     state = init(jax.random.PRNGKey(3))
     tables = np.asarray(exp.tracked_tables(state.goal))
     first = [-1] * len(tables)
     for g in range(31):
         if g:
             state = step(state)
-        outputs = np.asarray(jax.vmap(lambda x: circuit.output_table(x, exp.spec))(state.population))
+        outputs = np.asarray(output_tables(state.population))
         for i, table in enumerate(tables[:, 0]):
             right = np.array([bin(~(int(o) ^ int(table)) & 0xFFFF).count("1") / 16 for o in outputs[:, 0]])
             if first[i] < 0 and np.any(right >= 0.75):
