@@ -65,7 +65,7 @@ def batches(names: list[str], times: dict[str, float]) -> list[list[str]]:
     """The pytest processes to run, longest first: each file of at least ``SMALL_S`` recorded
     seconds (or none recorded) alone; the others, longest first, packed into the first batch
     they fit in without passing ``BATCH_S`` seconds."""
-    alone = [[n] for n in longest_first(names, times) if times.get(n, SMALL_S) >= SMALL_S]
+    alone = [[n] for n in names if times.get(n, SMALL_S) >= SMALL_S]
     shared: list[list[str]] = []
     for name in longest_first([n for n in names if times.get(n, SMALL_S) < SMALL_S], times):
         room = next((b for b in shared if sum(times[m] for m in b) + times[name] <= BATCH_S), None)
