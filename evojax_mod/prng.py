@@ -18,6 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from evojax_mod import xla_cpu
 from evojax_mod.kernels import is_fast
 
 _ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
@@ -67,12 +68,14 @@ def bits(key: jax.Array, shape: tuple[int, ...], *, kernels: str = "fast") -> ja
 
 def split(key: jax.Array, num: int = 2, *, kernels: str = "fast") -> jax.Array:
     """``num`` new raw keys, uint32 [num, 2]; equals jax.random.split(key, num) for raw keys
-    (and its key data for typed ones)."""
+    (and its key data for typed ones). Fast: the keys are written out (`xla_cpu.materialised`),
+    or XLA fuses this hash into the one that consumes a key, and LLVM spends seconds on that
+    nested kernel (3.3 s for the keys of a Clune population's initial genomes)."""
     if not is_fast(kernels):
         keys = jax.random.split(key, num)
         return jax.random.key_data(keys) if jnp.issubdtype(keys.dtype, jax.dtypes.prng_key) else keys
     b1, b2 = threefry2x32(*_key_words(key), *_counters((int(num),)))
-    return jnp.stack([b1, b2], axis=1)
+    return xla_cpu.materialised(jnp.stack([b1, b2], axis=1))
 
 
 def uniform(key: jax.Array, shape: tuple[int, ...], *, kernels: str = "fast") -> jax.Array:
@@ -89,6 +92,38 @@ def exponential(key: jax.Array, shape: tuple[int, ...], *, kernels: str = "fast"
     if not is_fast(kernels):
         return jax.random.exponential(key, shape)
     return -jnp.log1p(-uniform(key, shape))
+
+
+def randint(key: jax.Array, shape: tuple[int, ...], minval: int, maxval: int, dtype=jnp.int32, *,
+            kernels: str = "fast") -> jax.Array:
+    """Uniform integers in [minval, maxval) of an 8-, 16- or 32-bit integer dtype, static bounds
+    within the dtype; equals jax.random.randint(key, shape, minval, maxval, dtype), which draws
+    in 32 bits for all of these dtypes: two words an element (from the key's two halves)
+    combined modulo the span, then cast to the dtype."""
+    if not is_fast(kernels):
+        return jax.random.randint(key, shape, minval, maxval, dtype)
+    info = jnp.iinfo(dtype)
+    if info.bits > 32 or not info.min <= minval < maxval <= info.max:
+        raise ValueError(f"randint: bounds [{minval}, {maxval}) must be non-empty and within "
+                         f"{jnp.dtype(dtype).name} of at most 32 bits")
+    k1, k2 = split(key, kernels=kernels)
+    span = np.uint32(maxval - minval)
+    # jax's multiplier: (2^16 mod span)^2 mod span, the square taken in uint32, so it wraps to
+    # 0 for spans above 2^16 (then the first word drops out)
+    root = 2 ** 16 % int(span)
+    multiplier = np.uint32((root * root) % 2 ** 32 % int(span))
+    offset = jax.lax.rem(bits(k1, shape) % span * multiplier + bits(k2, shape) % span, span)
+    return (jnp.int32(minval) + offset.astype(jnp.int32)).astype(dtype)
+
+
+def gumbel(key: jax.Array, shape: tuple[int, ...], *, kernels: str = "fast") -> jax.Array:
+    """float32 standard Gumbel samples; equals jax.random.gumbel(key, shape) (its default "low"
+    mode: -log(-log(u)) with u uniform on [tiny, 1))."""
+    if not is_fast(kernels):
+        return jax.random.gumbel(key, shape)
+    tiny, one = jnp.float32(jnp.finfo(jnp.float32).tiny), jnp.float32(1.0)
+    u = jax.lax.max(tiny, uniform(key, shape) * (one - tiny) + tiny)
+    return -jnp.log(-jnp.log(u))
 
 
 def bernoulli(key: jax.Array, p: float, shape: tuple[int, ...], *, kernels: str = "fast") -> jax.Array:

@@ -1,3 +1,5 @@
+from functools import partial
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -75,6 +77,13 @@ DERIVED = {
     "exponential": (prng.exponential, jax.random.exponential),
     "bernoulli": (lambda k, shape: prng.bernoulli(k, 0.3, shape), lambda k, shape: jax.random.bernoulli(k, 0.3, shape)),
     "permutation": (lambda k, shape: prng.permutation(k, shape[0]), lambda k, shape: jax.random.permutation(k, shape[0])),
+    "gumbel": (prng.gumbel, jax.random.gumbel),
+    **{f"randint {dtype.__name__} [{lo}, {hi})": (
+        partial(lambda k, shape, lo, hi, dtype: prng.randint(k, shape, lo, hi, dtype), lo=lo, hi=hi, dtype=dtype),
+        partial(lambda k, shape, lo, hi, dtype: jax.random.randint(k, shape, lo, hi, dtype), lo=lo, hi=hi, dtype=dtype))
+       # spans below and above 2^(bits/2), where jax's narrow multiplier wraps, and a full-width one
+       for dtype, lo, hi in [(jnp.int8, 0, 7), (jnp.int8, 0, 17), (jnp.int8, -128, 127), (jnp.int16, -5, 300),
+                             (jnp.int32, 2, 30), (jnp.int32, -2**31, 2**31 - 1)]},
 }
 
 

@@ -131,10 +131,10 @@ class CluneExperiment(Experiment):
     def init(self, key) -> CluneState:
         """A random initial population, evaluated and crowded as Sferes' Pnsga::_init_pop."""
         n = self.config.run.population
-        k_pop, k_sort, k_next = jax.random.split(key, 3)
+        k_pop, k_sort, k_next = prng.split(key, 3, kernels=self.kernels)
         k_schedule = schedule_key(key)
         goal = self.schedule.initial_goal(k_schedule)
-        parents = jax.vmap(lambda k: layered.init(k, self.spec))(jax.random.split(k_pop, n))
+        parents = jax.vmap(lambda k: layered.init(k, self.spec))(prng.split(k_pop, n, kernels=self.kernels))
         signs, costs = self.phenotypes(parents)
         objectives, performance = self.objectives(signs, costs, goal)
         order, crowding = nsga2.survivors(k_sort, objectives, self.pressure, n, kernels=self.kernels)

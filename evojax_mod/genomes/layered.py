@@ -132,17 +132,19 @@ def _below(words: jax.Array, n) -> jax.Array:
 def init(key, spec: LayeredSpec) -> LayeredGenome:
     """A random genome as Sferes' DnnSpatial::random(): biases and weights uniform over their
     sets, then k ~ U[low, high) edge additions. Sequential additions from the restricted prior
-    are a weighted sample without replacement, drawn at once with the Gumbel top-k trick.
-    Already plain JAX (no CPU steering), so the same code for either ``spec.kernels``."""
-    k_n, k_order, k_w, k_b = jax.random.split(key, 4)
+    are a weighted sample without replacement, drawn at once with the Gumbel top-k trick. The
+    draws are `evojax_mod.prng`'s (jax.random's bits): on the CPU its unrolled hash is a few
+    kernels where jax.random's rolled loops are about a hundred, which XLA compiles one by one."""
+    k = spec.kernels
+    k_n, k_order, k_w, k_b = prng.split(key, 4, kernels=k)
     low, high = spec.init_connections
-    n_add = jax.random.randint(k_n, (), low, high)
-    scores = spec.add_log_prior + jax.random.gumbel(k_order, (spec.n_edges,))
+    n_add = prng.randint(k_n, (), low, high, kernels=k)
+    scores = spec.add_log_prior + prng.gumbel(k_order, (spec.n_edges,), kernels=k)
     rank = jnp.argsort(jnp.argsort(-scores))
     return LayeredGenome(
         edge_mask=rank < n_add,
-        weight_index=jax.random.randint(k_w, (spec.n_edges,), 0, len(spec.weight_values), jnp.int8),
-        bias_index=jax.random.randint(k_b, (spec.n_neurons,), 0, len(spec.bias_values), jnp.int8),
+        weight_index=prng.randint(k_w, (spec.n_edges,), 0, len(spec.weight_values), jnp.int8, kernels=k),
+        bias_index=prng.randint(k_b, (spec.n_neurons,), 0, len(spec.bias_values), jnp.int8, kernels=k),
     )
 
 
