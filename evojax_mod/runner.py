@@ -232,11 +232,19 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
     keys = loop.seed_keys(rc.seed, rc.seeds)
     init_args = (loop.batched_init, (exp, keys, seed_batch), (0, 2), cache)
     init = executable_cache.load(*init_args)
+    rows_max = loop.chunk_rows(rc.log_every, rc.checkpoint_every)
+
+    def chunk(state):
+        # one program for every chunk of the run: its counts are arguments, not constants
+        arguments = (exp, state, np.int32(0), np.int32(0), rows_max, seed_batch)
+        return executable_cache.compiled(loop.batched_chunk, arguments, (0, 4, 5), cache)
+
+    program = None
     if resume and (run_dir / records.CHECKPOINT).is_file():
         # the state's structure: from the stored init program, else traced (not compiled)
-        template = init.out_info[0] if init is not None else loop.state_structure(exp, rc, seed_batch)
+        template = init.out_info if init is not None else loop.state_structure(exp, rc, seed_batch)
         state, rows, generations, champions = records.read_checkpoint(run_dir, template)
-        state = jax.tree.map(jax.numpy.asarray, state)
+        state = loop.shard_seeds(jax.tree.map(jax.numpy.asarray, state), rc.seeds)
         start = int(generations[-1])
         if start % rc.log_every and start < rc.generations:
             # the last row of a stop or of a shorter run, off the log grid: a run that goes
@@ -245,13 +253,14 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
             champions = {k: v[:, :-1] for k, v in champions.items()}
     else:
         init = init or executable_cache.compiled(*init_args)
-        state, rows0, champs0 = init(keys)
+        state = loop.shard_seeds(init(keys), rc.seeds)
+        program = chunk(state)
+        state, rows0, champs0 = program(state, np.int32(1), np.int32(0))  # generation 0's row
         rows0, champs0 = _everywhere((rows0, champs0))
-        rows = np.asarray(rows0)[:, None, :]
+        rows = np.asarray(rows0)[:, :1, :]
         generations = np.array([0])
-        champions = {k: v[:, None] for k, v in champions_dict(champs0).items()}
+        champions = {k: v[:, :1] for k, v in champions_dict(champs0).items()}
         start = 0
-    state = loop.shard_seeds(state, rc.seeds)
     compile_seconds, run_seconds = 0.0, 0.0
     jax.block_until_ready(state)
     init_seconds = time.perf_counter() - t0
@@ -260,24 +269,22 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
                file=sys.stderr, dynamic_ncols=True)
     names = exp.metric_names
     shown = [(m.name, names.index(m.name)) for m in exp.metric_specs if m.progress]
-    compiled: dict = {}
     g = start
     for n_logs, block in loop.chunk_plan(start, end, rc.log_every, rc.checkpoint_every):
         n_gen = n_logs * block
         t = time.perf_counter()
-        if (n_logs, block) not in compiled:
-            compiled[n_logs, block] = executable_cache.compiled(
-                loop.batched_chunk, (exp, state, n_logs, block, seed_batch), (0, 2, 3, 4), cache)
+        if program is None:
+            program = chunk(state)
             compile_seconds += time.perf_counter() - t
             t = time.perf_counter()
-        state, new_rows, new_champs = compiled[n_logs, block](state)
+        state, new_rows, new_champs = program(state, np.int32(n_logs), np.int32(block))
         jax.block_until_ready(state)
         run_seconds += time.perf_counter() - t
         g += n_gen
         snapshot, new_rows, new_champs = _everywhere((state, new_rows, new_champs))
-        rows = np.concatenate([rows, np.asarray(new_rows)], axis=1)
+        rows = np.concatenate([rows, np.asarray(new_rows)[:, :n_logs]], axis=1)
         generations = np.concatenate([generations, g - n_gen + block * np.arange(1, n_logs + 1)])
-        champions = _concat(champions, champions_dict(new_champs))
+        champions = _concat(champions, {k: v[:, :n_logs] for k, v in champions_dict(new_champs).items()})
         if writer:
             _write_progress(run_dir, exp, snapshot, rows, generations, champions)
         bar.update(n_gen)

@@ -86,7 +86,7 @@ def test_configs_that_differ_only_in_run_length_or_seeds_share_compiled_programs
     assert stored_as(other) == stored_as(small_config()) != stored_as(small_config(population=26))
     loop.batched_init(experiment_for(small_config()), keys, 1)
     before = loop.batched_init._cache_size()
-    state, _, _ = loop.batched_init(experiment_for(other), keys, 1)
+    state = loop.batched_init(experiment_for(other), keys, 1)
     assert loop.batched_init._cache_size() == before  # jit's own cache: the same program
     assert not np.array_equal(state.parents.edge_mask, full_run.state.parents.edge_mask)  # seed 7 is not seed 0
 

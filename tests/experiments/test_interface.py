@@ -166,3 +166,26 @@ def test_chunk_plan_logs_and_checkpoints_the_final_generation():
     for start, end, log, ckpt in [(0, 40, 3, 6), (5, 41, 4, 8), (0, 1, 1, 1)]:
         plan = loop.chunk_plan(start, end, log, ckpt)
         assert start + sum(n * b for n, b in plan) == end
+        assert max(n for n, _ in plan) <= loop.chunk_rows(log, ckpt)  # the program's row buffer
+
+
+def test_one_run_uses_one_chunk_program_for_chunks_of_every_length(monkeypatch):
+    """Generations 7, logged every 3, a checkpoint at 6: generation 0's row, a chunk of 2 x 3 and
+    one of 1 x 1, all from one compiled chunk program; its first rows are a 6-generation run's."""
+    from evojax_mod import executable_cache
+    requested = []
+    real = executable_cache.compiled
+
+    def counting(jitted, args, static_argnums, directory):
+        requested.append(jitted)
+        return real(jitted, args, static_argnums, directory)
+
+    monkeypatch.setattr(executable_cache, "compiled", counting)
+    config = NEW_TASK_CONFIGS["nsga2"]  # programs the first test of this file compiled
+    uneven = run(config_from_dict({**config, "run": dict(SMALL_RUN, generations=7)}), None, progress=False)
+    assert requested.count(loop.batched_chunk) == 1
+    np.testing.assert_array_equal(uneven.generations, [0, 3, 6, 7])
+    even = run(config_from_dict({**config, "run": SMALL_RUN}), None, progress=False)
+    assert requested.count(loop.batched_chunk) == 2
+    np.testing.assert_array_equal(uneven.rows[:, :3], even.rows)
+    assert not np.array_equal(uneven.rows[:, 3], uneven.rows[:, 2])
