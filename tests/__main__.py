@@ -82,6 +82,19 @@ def shares(batch: list[str], seconds: float, times: dict[str, float]) -> dict[st
     return {n: round(seconds * (times.get(n, 0.0) / before if before else 1 / len(batch)), 1) for n in batch}
 
 
+def failed_files(batch: list[str], output: str) -> list[str]:
+    """The files of a failed ``batch`` that pytest's short summary names (its ``FAILED path::``
+    and ``ERROR path`` lines); all of them when it names none (a crash, an error in collection
+    of several, a summary cut off)."""
+    named = set()
+    for line in output.splitlines():
+        word, _, rest = line.partition(" ")
+        if word in ("FAILED", "ERROR"):
+            named.add(rest.split("::")[0].split(" ")[0])
+    hit = [n for n in batch if n in named]
+    return hit or list(batch)
+
+
 def _read_times(path: Path) -> dict[str, float]:
     try:
         data = json.loads(path.read_text())
@@ -116,7 +129,7 @@ def main(argv: list[str]) -> int:
             print(output, end="" if output.endswith("\n") else "\n")
             print(f"== {' '.join(batch)}: {'ok' if ok else 'FAILED'} ({seconds:.0f} s)", flush=True)
             if not ok:
-                failed.extend(batch)
+                failed.extend(failed_files(batch, output))
     total = time.perf_counter() - started
     if not argv:
         try:

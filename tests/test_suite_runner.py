@@ -45,3 +45,15 @@ def test_small_files_share_batches_within_the_limit_and_long_or_unrecorded_ones_
 def test_a_batch_time_is_shared_in_proportion_to_the_previous_times():
     assert runner.shares(["a.py", "b.py"], 9.0, {"a.py": 2.0, "b.py": 1.0}) == {"a.py": 6.0, "b.py": 3.0}
     assert runner.shares(["a.py", "b.py"], 4.0, {}) == {"a.py": 2.0, "b.py": 2.0}
+
+
+def test_a_failed_shared_batch_counts_only_the_files_its_summary_names():
+    batch = ["tests/a.py", "tests/sub/b.py", "tests/c.py"]
+    output = ("..F.E\n=== short test summary info ===\n"
+              "FAILED tests/sub/b.py::test_x[1-fast] - AssertionError: no\n"
+              "ERROR tests/c.py - ImportError: boom\n1 failed, 1 error\n")
+    assert runner.failed_files(batch, output) == ["tests/sub/b.py", "tests/c.py"]
+    assert runner.failed_files(batch, "Fatal Python error: Aborted\n") == batch  # nothing named: all
+    # a test whose name holds another file's path is not that file
+    named_in_test = "FAILED tests/a.py::test_reads_tests/c.py - x\n"
+    assert runner.failed_files(batch, named_in_test) == ["tests/a.py"]
