@@ -19,6 +19,11 @@ JAX writes an entry in place, not through a rename: a process killed while it wr
 leave the entry cut short. That costs no run anything: JAX warns that it cannot read the entry
 and compiles the program again (tests/test_run_failures.py); but it never replaces an entry
 that exists, so it warns again on every later run. Delete the cache directory to clear it.
+
+The directory is kept to a size: when a process first uses it and it holds more than
+``EVOJAX_MOD_COMPILE_CACHE_MAX_MB`` megabytes (default 2048), the files used longest ago go
+first until it holds at most 80 % of that (`prune`). A whole program is marked used when it is
+loaded; one of JAX's entries when it was written (JAX does not mark its reads).
 """
 from __future__ import annotations
 
@@ -30,14 +35,18 @@ from pathlib import Path
 
 ENV_VAR = "EVOJAX_MOD_COMPILE_CACHE"
 OFF_VALUES = ("", "0", "off", "false", "no")
+MAX_MB_VAR = "EVOJAX_MOD_COMPILE_CACHE_MAX_MB"
+DEFAULT_MAX_MB = 2048
+PRUNED_TO = 0.8  # of the limit, so that pruning is not due again at the next entry
 
 # The directory this module last gave JAX (None: none, or the cache turned off), so that a
 # directory set through JAX itself can be told apart from ours.
 _applied: str | None = None
-_reported: set[str] = set()  # directories that could not be created, reported once each
+_reported: set[str] = set()  # directories that could not be created and bad size limits, reported once each
 _EVENTS = {"/jax/compilation_cache/cache_hits": "hits", "/jax/compilation_cache/cache_misses": "misses"}
 _counts = {"hits": 0, "misses": 0}
 _listening = False
+_pruned: set[str] = set()  # directories this process has pruned
 
 
 def _count(event: str, **_) -> None:
@@ -79,6 +88,55 @@ def bypassed() -> Iterator[None]:
     finally:
         jax.config.update("jax_enable_compilation_cache", True)
         compilation_cache.reset_cache()
+
+
+def max_bytes(environ: Mapping[str, str] | None = None) -> int:
+    """The size the cache directory is kept to (``EVOJAX_MOD_COMPILE_CACHE_MAX_MB``, bytes). A
+    value that is not a positive number of megabytes is reported in one line and the default used."""
+    env = os.environ if environ is None else environ
+    text = env.get(MAX_MB_VAR, "").strip()
+    if not text:
+        return DEFAULT_MAX_MB * 2**20
+    try:
+        megabytes = float(text)
+    except ValueError:
+        megabytes = -1.0
+    if not megabytes > 0 or megabytes == float("inf"):
+        if text not in _reported:
+            _reported.add(text)
+            print(f"evojax-mod: warning: {MAX_MB_VAR}={text!r}: expected a positive number of megabytes; "
+                  f"using {DEFAULT_MAX_MB}", file=sys.stderr)
+        return DEFAULT_MAX_MB * 2**20
+    return int(megabytes * 2**20)
+
+
+def prune(directory: Path, limit: int) -> list[Path]:
+    """Delete the files of ``directory`` (and of its subdirectories) used longest ago, by
+    modification time, until at most ``PRUNED_TO`` of ``limit`` bytes remain, when they exceed
+    ``limit``. Files that vanish meanwhile (another process pruning) are skipped. Returns the
+    files deleted, oldest first."""
+    files = []
+    for path in Path(directory).rglob("*"):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        if path.is_file():
+            files.append((st.st_mtime_ns, st.st_size, path))
+    total = sum(size for _, size, _ in files)
+    if total <= limit:
+        return []
+    deleted = []
+    for _, size, path in sorted(files):
+        if total <= PRUNED_TO * limit:
+            break
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        total -= size
+        deleted.append(path)
+    return deleted
 
 
 def cache_dir(environ: Mapping[str, str] | None = None) -> Path | None:
@@ -123,6 +181,9 @@ def enable() -> Path | None:
                       f"without it (set {ENV_VAR} to another directory, or to 0)", file=sys.stderr)
             directory = None
     wanted = None if directory is None else str(directory)
+    if wanted is not None and wanted not in _pruned:
+        _pruned.add(wanted)
+        prune(directory, max_bytes())
     if wanted == current and wanted == _applied:
         return directory
     jax.config.update("jax_compilation_cache_dir", wanted)

@@ -19,6 +19,7 @@ a single process only (a multi-process group compiles as usual).
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import inspect
@@ -168,8 +169,15 @@ def _store(paths: list[Path], blob: bytes) -> None:
 
 
 def _found(path: Path):
-    """The program of file ``path``, from this process's memory or the disk; None if absent."""
-    program = _loaded.get(path) or _load(path)
+    """The program of file ``path``, from this process's memory or the disk; None if absent.
+    A file loaded from the disk is marked used (its modification time), which is what
+    `compile_cache.prune` deletes by."""
+    program = _loaded.get(path)
+    if program is None:
+        program = _load(path)
+        if program is not None:
+            with contextlib.suppress(OSError):
+                os.utime(path)
     if program is not None:
         compile_cache.note_hit()
         _loaded[path] = program

@@ -112,3 +112,39 @@ def test_no_compile_cache_flag_turns_it_off_for_the_command_and_its_processes(en
     assert os.environ[ENV] == str(tmp_path)  # restored after the first command
     for command in (["resume", "r"], ["analyze", "r"], ["bench"]):
         assert cli.build_parser().parse_args(command + ["--no-compile-cache"]).no_compile_cache
+
+
+def test_prune_deletes_the_files_used_longest_ago_to_under_the_limit(tmp_path):
+    (tmp_path / "executables").mkdir()
+    names = ["a-cache", "b-atime", "executables/c.bin", "d-cache", "executables/e.bin"]
+    for age, name in enumerate(reversed(names)):  # a is the oldest, e the newest
+        path = tmp_path / name
+        path.write_bytes(b"x" * 100)
+        os.utime(path, ns=(10**18 - age * 10**9,) * 2)
+    assert compile_cache.prune(tmp_path, 500) == []  # at the limit: nothing to do
+    deleted = compile_cache.prune(tmp_path, 400)  # over it: down to 80 % of it, oldest first
+    assert deleted == [tmp_path / "a-cache", tmp_path / "b-atime"]
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == \
+        ["d-cache", "executables/c.bin", "executables/e.bin"]
+
+
+def test_the_size_limit_reads_megabytes_and_reports_a_bad_value_once(capsys):
+    assert compile_cache.max_bytes({}) == compile_cache.DEFAULT_MAX_MB * 2**20
+    assert compile_cache.max_bytes({compile_cache.MAX_MB_VAR: "1.5"}) == int(1.5 * 2**20)
+    for bad in ("0", "-3", "lots", "nan", "inf"):
+        assert compile_cache.max_bytes({compile_cache.MAX_MB_VAR: bad}) == compile_cache.DEFAULT_MAX_MB * 2**20
+        compile_cache.max_bytes({compile_cache.MAX_MB_VAR: bad})
+    err = capsys.readouterr().err
+    assert err.count(compile_cache.MAX_MB_VAR) == 5 and len(err.splitlines()) == 5
+
+
+def test_a_process_prunes_its_cache_when_it_first_uses_it(env, tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    old = cache / "old-cache"
+    old.write_bytes(b"x" * 2**20)
+    os.utime(old, ns=(10**18,) * 2)
+    env.setenv(ENV, str(cache))
+    env.setenv(compile_cache.MAX_MB_VAR, "0.5")
+    compile_cache.enable()
+    assert not old.exists()
