@@ -252,10 +252,10 @@ def compare_table(tables: list[dict], labels: list[str], markdown: bool = False)
             if entry[1] not in seen:
                 seen.add(entry[1])
                 every_row += (entry,)
-    optional = ()  # rows from analysis files, shown when every run has them, made the same way
+    optional = ()  # rows from analysis files, shown when the runs that have them made them the same way
     for key, summary in (("qm", "median"), ("adaptation", "generation")):
-        labels_of = {t.get(f"{key}_label") for t in tables}
-        if all(key in t for t in tables) and len(labels_of) == 1:
+        labels_of = {t[f"{key}_label"] for t in tables if key in t}
+        if len(labels_of) == 1:
             optional += ((labels_of.pop(), key, summary),)
     for title, key, summary in every_row + optional:
         row = [title, *(_cell(summary, t[key]) if key in t else "—" for t in tables)]

@@ -179,14 +179,15 @@ def test_compare_many_runs_tests_each_against_the_first(runs, tmp_path):
     assert float(q_line.split()[-2]) < 0.01 and float(q_line.split()[-1]) == 1.0
 
 
-def test_adaptation_times_join_the_table_when_every_run_has_them(runs, tmp_path):
+def test_adaptation_times_join_the_table_with_a_dash_for_a_run_without_them(runs, tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     shutil.copytree(runs[0], a)
     shutil.copytree(runs[1], b)
     generation = final_table(a)["generation"]
     content = {"goal": "L | R", "goal_code": 14, "limit": 50, "generation": generation}
     (a / "adaptation.json").write_text(json.dumps({**content, "times": [3] * SEEDS}))
-    assert "held-out" not in compare([a, b], out_dir=tmp_path)[0]  # only one run has them
+    only_a = next(line for line in compare([a, b], out_dir=tmp_path)[0].splitlines() if "held-out" in line)
+    assert only_a.split()[-2:] == ["—", "n/a"]  # b has none: a dash, and no test
     (b / "adaptation.json").write_text(json.dumps({**content, "times": [-1] * (SEEDS - 1) + [40]}))
     text, _ = compare([a, b], out_dir=tmp_path)
     line = next(line for line in text.splitlines() if "held-out L | R (limit 50)" in line)
@@ -195,3 +196,5 @@ def test_adaptation_times_join_the_table_when_every_run_has_them(runs, tmp_path)
     markdown = compare([a, b], out_dir=tmp_path, markdown=True)[0].splitlines()
     row = next(line for line in markdown if "held-out" in line)
     assert "L \\| R" in row and row.replace("\\|", "").count("|") == markdown[0].count("|")
+    (b / "adaptation.json").write_text(json.dumps({**content, "goal": "L & R", "times": [2] * SEEDS}))
+    assert "held-out" not in compare([a, b], out_dir=tmp_path)[0]  # other goals: not one row
