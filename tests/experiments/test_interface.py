@@ -189,3 +189,17 @@ def test_one_run_uses_one_chunk_program_for_chunks_of_every_length(monkeypatch):
     assert requested.count(loop.batched_chunk) == 2
     np.testing.assert_array_equal(uneven.rows[:, :3], even.rows)
     assert not np.array_equal(uneven.rows[:, 3], uneven.rows[:, 2])
+
+
+def test_run_chunk_logs_its_active_blocks_and_zeros_after_them():
+    class Counter:  # the least an experiment gives the loop: a step and a metrics row
+        step = staticmethod(lambda x: x + 1)
+        metrics = staticmethod(lambda x: (jnp.stack([x, 2 * x]), x % 2))
+
+    chunk = jax.jit(loop.run_chunk, static_argnums=(0, 4))
+    state, rows, champs = chunk(Counter(), jnp.int32(5), jnp.int32(2), jnp.int32(3), 4)
+    assert int(state) == 11
+    np.testing.assert_array_equal(rows, [[8, 16], [11, 22], [0, 0], [0, 0]])
+    np.testing.assert_array_equal(champs, [0, 1, 0, 0])
+    state, rows, _ = chunk(Counter(), jnp.int32(5), jnp.int32(1), jnp.int32(0), 4)  # generation 0's row
+    assert int(state) == 5 and rows[0].tolist() == [5, 10] and not rows[1:].any()
