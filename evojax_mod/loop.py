@@ -20,16 +20,14 @@ def run_chunk(exp, state, n_logs, block, max_logs: int):
     scalars, so one compiled program serves every chunk of a run: full ones, the shorter ones
     off the log grid, and the row of generation 0 (one block of no generations). Returns
     (state, rows [max_logs, K], champions [max_logs]); entries from ``n_logs`` on are zeros."""
-    blank = jax.tree.map(lambda a: jnp.zeros(a.shape, a.dtype), jax.eval_shape(exp.metrics, state))
+    logged = jax.tree.map(lambda a: jnp.zeros((max_logs, *a.shape), a.dtype), jax.eval_shape(exp.metrics, state))
 
-    def logged_block(s):
+    def logged_block(i, carry):
+        s, out = carry
         s = jax.lax.fori_loop(0, block, lambda _, x: exp.step(x), s)
-        return s, exp.metrics(s)
+        return s, jax.tree.map(lambda buffer, new: buffer.at[i].set(new), out, exp.metrics(s))
 
-    def one_block(s, i):
-        return jax.lax.cond(i < n_logs, logged_block, lambda x: (x, blank), s)
-
-    state, (rows, champs) = jax.lax.scan(one_block, state, jnp.arange(max_logs))
+    state, (rows, champs) = jax.lax.fori_loop(0, n_logs, logged_block, (state, logged))
     return state, rows, champs
 
 
