@@ -28,7 +28,9 @@ loaded; one of JAX's entries when it was written (JAX does not mark its reads).
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+import stat
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -101,7 +103,7 @@ def max_bytes(environ: Mapping[str, str] | None = None) -> int:
         megabytes = float(text)
     except ValueError:
         megabytes = -1.0
-    if not megabytes > 0 or megabytes == float("inf"):
+    if not (math.isfinite(megabytes) and megabytes > 0):
         if text not in _reported:
             _reported.add(text)
             print(f"evojax-mod: warning: {MAX_MB_VAR}={text!r}: expected a positive number of megabytes; "
@@ -121,7 +123,7 @@ def prune(directory: Path, limit: int) -> list[Path]:
             st = path.stat()
         except OSError:
             continue
-        if path.is_file():
+        if stat.S_ISREG(st.st_mode):
             files.append((st.st_mtime_ns, st.st_size, path))
     total = sum(size for _, size, _ in files)
     if total <= limit:

@@ -74,9 +74,8 @@ def over_seeds(one, tree, seed_batch: int):
     def per_device(s):
         if seed_batch >= jax.tree.leaves(s)[0].shape[0]:
             return jax.vmap(one)(s)
-        if seed_batch == 1:  # no vmap of one: the same bits in fewer kernels (Clune chunk 386 -> 368)
-            return jax.lax.map(one, s)
-        return jax.lax.map(one, s, batch_size=seed_batch)
+        # batch_size None for one seed at a time: no vmap of one, the same bits in fewer kernels
+        return jax.lax.map(one, s, batch_size=seed_batch if seed_batch > 1 else None)
 
     n_seeds = jax.tree.leaves(tree)[0].shape[0]
     mesh = seed_mesh(n_seeds)

@@ -5,7 +5,7 @@
 #        bash docs/experiments/clune2013.sh [RUNS_DIR] save     copy their latest checkpoints here
 # A session's machine does not outlive it, so an unfinished campaign is carried to the next one
 # in the repository: `save` copies what a resume needs of each run (config.yaml and
-# checkpoint.npz, which holds the rows and champions too: about 1-3 MB) to
+# checkpoint.npz, which holds the rows and champions too: under 1 MB each) to
 # docs/experiments/state/, and a later run starts from that copy when RUNS_DIR has none; the
 # resumed run ends with the same bits as an uninterrupted one.
 set -euo pipefail
