@@ -1,4 +1,5 @@
-"""The `evojax-mod` command: quickstart, run, resume, check, report, compare, analyze, adapt, bench, presets.
+"""The `evojax-mod` command: quickstart, run, resume, check, report, compare, analyze, adapt, rechampion, bench,
+presets.
 
 A config is a YAML file or the name of a shipped preset (`evojax_mod.presets`). Errors a user
 can act on (bad config, missing file, a run directory in the way) print one line to stderr and
@@ -216,6 +217,14 @@ def _cmd_adapt(args) -> int:
     return 0
 
 
+def _cmd_rechampion(args) -> int:
+    from evojax_mod import rechampion
+    out = rechampion.rechampion_run(Path(args.run_dir), args.rule, Path(args.out))
+    print(f"the final champions of {args.run_dir} by {args.rule}: {out}/metrics.csv, {out}/champions.npz "
+          f"(a run directory for report, compare and analyze)")
+    return 0
+
+
 def _cmd_bench(args) -> int:
     import json
     from evojax_mod import bench
@@ -335,6 +344,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_seed_batch_argument(p)
     _add_compile_cache_argument(p)
     p.set_defaults(func=_cmd_adapt)
+
+    p = sub.add_parser("rechampion", help="the final champions of a run chosen by another rule (selection.champion), "
+                                          "from its checkpoint without evolving again, as a run directory")
+    p.add_argument("run_dir")
+    p.add_argument("--rule", required=True, help="the champion rule, e.g. stat_modularity (see `evojax-mod check`)")
+    p.add_argument("--out", required=True, help="a new or empty directory for the result")
+    _add_compile_cache_argument(p)
+    p.set_defaults(func=_cmd_rechampion)
 
     p = sub.add_parser("bench", help="generations and network evaluations per second of the Clune and circuit "
                                      "loops on this machine, each configuration in a fresh process")

@@ -1,25 +1,36 @@
 #!/usr/bin/env bash
 # Kashtan & Alon 2005's NAND circuits, fixed goal against MVG, with the text's free wiring and
 # with feed-forward (ordered) wiring: the runs, Qm analyses and comparisons of docs/replications.md.
-# Usage: bash docs/experiments/ka_circuits.sh [RUNS_DIR] [SEEDS] [GENERATIONS]
-#   (defaults runs/ka_circuits, 30, 20000). Complete runs are skipped, interrupted ones resumed.
+# Usage: bash docs/experiments/ka_circuits.sh [RUNS_DIR] [SEEDS] [GENERATIONS]   run or resume
+#        bash docs/experiments/ka_circuits.sh [RUNS_DIR] save    copy the latest checkpoints here
+#   (defaults runs/ka_circuits, 50, 20000: the paper's 50 seeds). Each wiring's FG and MVG runs
+#   side by side, one per CPU core; complete runs are skipped, interrupted ones resumed, and an
+#   unfinished campaign is carried to the next machine in docs/experiments/state/ (campaign.sh).
 set -euo pipefail
 RUNS=${1:-runs/ka_circuits}
-SEEDS=${2:-30}
-GENS=${3:-20000}
+STATE="$(dirname "$0")/state/ka_circuits"
 source "$(dirname "$0")/campaign.sh"
+ALL="fg_free mvg_free fg_ordered mvg_ordered qmax_free qmax_ordered"
 
+if [ "${2:-}" = save ]; then save_state "$RUNS" "$STATE" $ALL; exit 0; fi
+SEEDS=${2:-50}
+GENS=${3:-20000}
+mkdir -p "$RUNS"
+restore_state "$RUNS" "$STATE" $ALL
+# FG and MVG side by side (one per core) for each wiring, then the two Q_max runs side by side
+# (circuits of the same genome evolved to maximise Q), then the Qm analyses and the comparisons.
 for wiring in free ordered; do
   for goal in fg mvg; do
     run kashtan_alon2005/circuits_$goal "$RUNS/${goal}_$wiring" --seeds "$SEEDS" --generations "$GENS" \
-      --set genome.wiring=$wiring
+      --cpu-devices 1 --set genome.wiring=$wiring > "$RUNS.${goal}_$wiring.log" 2>&1 &
   done
+  wait
 done
-# Q_max: circuits of the same genome evolved to maximise Q (one set per wiring). On one CPU
-# device: with the seeds split over two, this program's execution hangs (docs/replications.md).
 for wiring in free ordered; do
-  run kashtan_alon2005/circuits_qmax "$RUNS/qmax_$wiring" --seeds 30 --cpu-devices 1 --set genome.wiring=$wiring
+  run kashtan_alon2005/circuits_qmax "$RUNS/qmax_$wiring" --seeds 30 --cpu-devices 1 \
+    --set genome.wiring=$wiring > "$RUNS.qmax_$wiring.log" 2>&1 &
 done
+wait
 for wiring in free ordered; do
   for goal in fg mvg; do
     dir=$RUNS/${goal}_$wiring

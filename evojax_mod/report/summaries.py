@@ -218,9 +218,19 @@ def _cell(summary: str, values: np.ndarray) -> str:
     median, low, high = bootstrap_ci(values)
     text = f"{_number(median)} [{_number(low)}, {_number(high)}]"
     if summary == "generation":
-        reached = int(np.sum(~np.isnan(values)))
-        text = (text if reached else "never") + f" ({reached}/{n} reached)"
+        reached = values[~np.isnan(values)]
+        text = (text if reached.size else "never") + f" ({reached.size}/{n} reached{_quartile_spread(reached)})"
     return text
+
+
+def _quartile_spread(reached: np.ndarray) -> str:
+    """'; quartiles +a, −b': the upper and lower quartiles' distances from the median of the
+    runs that reached the generation, the spread Kashtan & Alon 2005 give ("9 000 (+19 000,
+    −2 000)"); empty for fewer than two such runs."""
+    if reached.size < 2:
+        return ""
+    lower, median, upper = np.percentile(reached, [25, 50, 75])
+    return f"; quartiles +{_number(upper - median)}, −{_number(median - lower)}"
 
 
 def _test_values(summary: str, values: np.ndarray) -> np.ndarray:

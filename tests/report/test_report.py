@@ -12,6 +12,7 @@ from evojax_mod.config import config_from_dict
 from evojax_mod.experiments.clune import METRICS, CluneExperiment
 from evojax_mod.genomes import layered
 from evojax_mod.report import compare, final_table, plot_champions, report
+from evojax_mod.report import summaries
 from evojax_mod.report.summaries import champion_networks
 
 METRIC_NAMES = tuple(m.name for m in METRICS)
@@ -191,10 +192,18 @@ def test_adaptation_times_join_the_table_with_a_dash_for_a_run_without_them(runs
     (b / "adaptation.json").write_text(json.dumps({**content, "times": [-1] * (SEEDS - 1) + [40]}))
     text, _ = compare([a, b], out_dir=tmp_path)
     line = next(line for line in text.splitlines() if "held-out L | R (limit 50)" in line)
-    assert f"({SEEDS}/{SEEDS} reached)" in line and f"(1/{SEEDS} reached)" in line
+    assert f"({SEEDS}/{SEEDS} reached; quartiles +0.00, −0.00)" in line and f"(1/{SEEDS} reached)" in line
     assert float(line.split()[-1]) < 0.01  # never counts as slowest, not as missing
     markdown = compare([a, b], out_dir=tmp_path, markdown=True)[0].splitlines()
     row = next(line for line in markdown if "held-out" in line)
     assert "L \\| R" in row and row.replace("\\|", "").count("|") == markdown[0].count("|")
     (b / "adaptation.json").write_text(json.dumps({**content, "goal": "L & R", "times": [2] * SEEDS}))
     assert "held-out" not in compare([a, b], out_dir=tmp_path)[0]  # other goals: not one row
+
+
+def test_generation_cells_give_the_papers_quartile_spread_of_the_runs_that_reached_it():
+    cell = summaries._cell("generation", np.array([100.0, 1000.0, np.nan, 300.0, 200.0]))
+    # quartiles of 100, 200, 300, 1000: 175, 250, 475; the unreached run is not among them
+    assert cell.endswith("(4/5 reached; quartiles +225, −75.0)")
+    assert summaries._cell("generation", np.array([7.0, np.nan])).endswith("(1/2 reached)")
+    assert summaries._cell("generation", np.array([np.nan, np.nan])) == "never (0/2 reached)"
