@@ -33,3 +33,14 @@ def test_state_is_saved_and_restored_and_never_overwrites_a_run(tmp_path):
     (run / "checkpoint.npz").write_text("newer")
     bash("restore_state runs state a", tmp_path)  # the run is there: left as it is
     assert (run / "checkpoint.npz").read_text() == "newer"
+
+
+def test_carry_saves_and_ends_the_script_or_restores_and_goes_on(tmp_path):
+    run = tmp_path / "runs" / "a"
+    run.mkdir(parents=True)
+    (run / "config.yaml").write_text("c")
+    (run / "checkpoint.npz").write_text("k")
+    bash("carry runs state save a; touch went_on", tmp_path)
+    assert (tmp_path / "state" / "a" / "checkpoint.npz").is_file() and not (tmp_path / "went_on").exists()
+    bash("carry fresh state 50 a; touch went_on", tmp_path)  # any other mode (a seed count) restores
+    assert (tmp_path / "fresh" / "a" / "config.yaml").read_text() == "c" and (tmp_path / "went_on").exists()

@@ -30,3 +30,11 @@ restore_state() {  # restore_state RUNS STATE RUN...: seed missing run directori
     fi
   done
 }
+
+carry() {  # carry RUNS STATE MODE RUN...: MODE save copies the runs' state and exits the script;
+  # otherwise RUNS is made and every missing run is seeded from STATE
+  local runs=$1 state=$2 mode=$3; shift 3
+  if [ "$mode" = save ]; then save_state "$runs" "$state" "$@"; exit 0; fi
+  mkdir -p "$runs"
+  restore_state "$runs" "$state" "$@"
+}

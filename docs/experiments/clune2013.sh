@@ -12,10 +12,9 @@ STATE="$(dirname "$0")/state/clune2013"
 source "$(dirname "$0")/campaign.sh"
 ALL="pa pcc pa_or pcc_or pa_nodiv pcc_nodiv"
 
-if [ "${2:-}" = save ]; then save_state "$RUNS" "$STATE" $ALL; exit 0; fi
 TREATMENTS=${*:2}
-mkdir -p "$RUNS"
-restore_state "$RUNS" "$STATE" ${TREATMENTS:-pa pcc}
+if [ "${2:-}" = save ]; then carry "$RUNS" "$STATE" save $ALL; fi
+carry "$RUNS" "$STATE" run ${TREATMENTS:-pa pcc}
 for t in ${TREATMENTS:-pa pcc}; do
   run clune2013/$t "$RUNS/$t" --cpu-devices 1 > "$RUNS.$t.log" 2>&1 &
 done

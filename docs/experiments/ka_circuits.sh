@@ -12,11 +12,9 @@ STATE="$(dirname "$0")/state/ka_circuits"
 source "$(dirname "$0")/campaign.sh"
 ALL="fg_free mvg_free fg_ordered mvg_ordered qmax_free qmax_ordered fg_free_eo_x mvg_free_eo_x"
 
-if [ "${2:-}" = save ]; then save_state "$RUNS" "$STATE" $ALL; exit 0; fi
+carry "$RUNS" "$STATE" "${2:-run}" $ALL
 SEEDS=${2:-50}
 GENS=${3:-20000}
-mkdir -p "$RUNS"
-restore_state "$RUNS" "$STATE" $ALL
 # FG and MVG side by side (one per core) for each wiring, then the two Q_max runs side by side
 # (circuits of the same genome evolved to maximise Q; 16 seeds x 500 generations, not the preset's
 # 100 x 1 000: a generation that scores Q is far slower than one that scores the task, and the

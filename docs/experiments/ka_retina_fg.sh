@@ -12,11 +12,9 @@ STATE="$(dirname "$0")/state/ka_retina_fg"
 source "$(dirname "$0")/campaign.sh"
 ALL="t3_m1_0_1 t3_0_1_2"
 
-if [ "${2:-}" = save ]; then save_state "$RUNS" "$STATE" $ALL; exit 0; fi
+carry "$RUNS" "$STATE" "${2:-run}" $ALL
 SEEDS=${2:-8}
 GENS=${3:-50000}
-mkdir -p "$RUNS"
-restore_state "$RUNS" "$STATE" $ALL
 run kashtan_alon2005/retina_fg "$RUNS/t3_m1_0_1" --seeds "$SEEDS" --generations "$GENS" --cpu-devices 1 \
   --set "genome.threshold_values=[-1,0,1]" > "$RUNS.t3_m1_0_1.log" 2>&1 &
 run kashtan_alon2005/retina_fg "$RUNS/t3_0_1_2" --seeds "$SEEDS" --generations "$GENS" --cpu-devices 1 \
