@@ -152,11 +152,13 @@ def _print_done(result, out: Path) -> None:
     print(f"  results: {out}/metrics.csv, {out}/champions.npz, {out}/summary.json")
 
 
-def _check_runs(paths) -> None:
+def _check_runs(paths, needed: str | None = None) -> None:
+    """A ConfigError naming the first of ``paths`` that lacks the file ``needed`` (metrics.csv)."""
     from evojax_mod import records
+    needed = needed or records.METRICS
     for p in paths:
-        if not (Path(p) / records.METRICS).is_file():
-            raise ConfigError(f"run directory '{p}': no metrics.csv (is this a run directory?)")
+        if not (Path(p) / needed).is_file():
+            raise ConfigError(f"run directory '{p}': no {needed} (is this a run directory?)")
 
 
 def _cmd_report(args) -> int:
@@ -202,8 +204,8 @@ def _cmd_analyze(args) -> int:
 
 def _cmd_adapt(args) -> int:
     import numpy as np
-    from evojax_mod import evolvability
-    _check_runs([args.run_dir])
+    from evojax_mod import evolvability, records
+    _check_runs([args.run_dir], needed=records.CHECKPOINT)  # all it reads, with config.yaml
     if args.generations < 1:
         return _fail(f"--generations: expected a positive number of generations, got {args.generations}")
     goal = int(args.goal) if args.goal.isdigit() else args.goal

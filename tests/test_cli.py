@@ -71,11 +71,17 @@ def test_no_traceback_from_the_real_command(tmp_path):
 def test_overrides_and_presets():
     cfg = load_config(ROOT / "configs/clune2013/pcc.yaml", seeds=3, overrides={"objectives.cost_pressure": 0.5})
     assert cfg.run.seeds == 3 and cfg.objectives.cost_pressure == 0.5
-    for name in ("pa", "pcc", "pa_or", "pcc_or"):
-        c = load_config(ROOT / f"configs/clune2013/{name}.yaml")
-        assert (c.run.population, c.run.generations) == (1000, 25000)
+    clune = {p.stem: load_config(p) for p in sorted((ROOT / "configs/clune2013").glob("*.yaml"))}
+    assert set(clune) == {f"{t}{v}" for t in ("pa", "pcc") for v in ("", "_or", "_nodiv", "_mvg")}
+    for name, c in clune.items():
+        assert (c.run.population, c.run.generations, c.run.seeds) == (1000, 25000, 30)
         assert c.objectives.connection_cost == ("none" if name.startswith("pa") else "optimal_length")
-        assert c.schedule.goals == (("or",) if name.endswith("_or") else ("and",))
+        # the lab's code refuses MVG with DIV (docs/decisions.md, diversity)
+        assert c.objectives.diversity == (not name.endswith(("_nodiv", "_mvg")))
+        if name.endswith("_mvg"):  # Sferes2 mvg.hpp: AND first, switching every 20 generations
+            assert (c.schedule.kind, c.schedule.goals, c.schedule.period) == ("mvg", ("and", "or"), 20)
+        else:
+            assert c.schedule.goals == (("or",) if name.endswith("_or") else ("and",))
     pcc = load_config(ROOT / "configs/clune2013/pcc.yaml")
     assert pcc.objectives.cost_pressure == 0.25 and pcc.mutation.bias_rate == pytest.approx(1 / 24)
     load_config(ROOT / "configs/quickstart/pcc.yaml")
@@ -117,6 +123,15 @@ def test_quickstart_then_report_adapt_compare_end_to_end(tmp_path, capsys):
         assert cli.main(["adapt", str(tmp_path / run), "--goal", "0", "--generations", "4"]) == 0
     assert "4/4 seeds solved it within 4 generations" in capsys.readouterr().out
     assert json.loads((tmp_path / "a/adaptation.json").read_text())["times"] == [0, 0, 0, 0]
+    # adapt reads only config.yaml and checkpoint.npz, what docs/experiments/state/ carries
+    (tmp_path / "carried").mkdir()
+    for name in ("config.yaml", "checkpoint.npz"):
+        (tmp_path / "carried" / name).write_bytes((tmp_path / "a" / name).read_bytes())
+    assert cli.main(["adapt", str(tmp_path / "carried"), "--goal", "0", "--generations", "4"]) == 0
+    assert json.loads((tmp_path / "carried/adaptation.json").read_text())["times"] == [0, 0, 0, 0]
+    (tmp_path / "carried/checkpoint.npz").unlink()
+    assert cli.main(["adapt", str(tmp_path / "carried"), "--goal", "0"]) == 2
+    assert "no checkpoint.npz" in capsys.readouterr().err
     assert cli.main(["compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0
     table = capsys.readouterr().out
     assert "final Q" in table and "p (Mann-Whitney)" in table

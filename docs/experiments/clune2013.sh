@@ -4,13 +4,13 @@
 # Usage: bash docs/experiments/clune2013.sh [RUNS_DIR] [TREATMENT...]   run (or resume) them
 #        bash docs/experiments/clune2013.sh [RUNS_DIR] save             copy the latest checkpoints here
 #   TREATMENT: a preset of configs/clune2013 (default: pa pcc, on L-AND-R; pa_or pcc_or on L-OR-R,
-#   pa_nodiv pcc_nodiv without diversity). An unfinished campaign is carried to the next machine
-#   in docs/experiments/state/ (campaign.sh).
+#   pa_nodiv pcc_nodiv without diversity, pa_mvg pcc_mvg under MVG). An unfinished campaign is
+#   carried to the next machine in docs/experiments/state/ (campaign.sh).
 set -euo pipefail
 RUNS=${1:-runs/clune2013}
 STATE="$(dirname "$0")/state/clune2013"
 source "$(dirname "$0")/campaign.sh"
-ALL="pa pcc pa_or pcc_or pa_nodiv pcc_nodiv"
+ALL="pa pcc pa_or pcc_or pa_nodiv pcc_nodiv pa_mvg pcc_mvg"
 
 TREATMENTS=${*:2}
 if [ "${2:-}" = save ]; then carry "$RUNS" "$STATE" save $ALL; fi
