@@ -24,6 +24,7 @@ from evojax_mod import objectives as obj
 from evojax_mod import prng
 from evojax_mod.config import WEIGHT_SETS, ExperimentConfig
 from evojax_mod.experiments.base import Experiment, MetricSpec, Network, schedule_key
+from evojax_mod.experiments.readaptation import Readaptation, readaptation_row, readaptation_specs
 from evojax_mod.genomes import layered
 from evojax_mod.modularity import directed_q_masked, leicht_newman_masked
 from evojax_mod.selection import nsga2
@@ -53,8 +54,10 @@ class CluneState:
     0 when the config has none) — both goal-independent, so parents are not evaluated again;
     objectives: float32 [P, M], every column maximised (costs negated); crowding: float32 [P];
     goal: int32 truth-table code of the active goal; generation: int32 (0 = initial);
-    first_perfect: int32 generation of the first perfect parent, -1 before; key: PRNG key;
-    schedule_key: the seed's goal-schedule key (constant).
+    first_perfect: int32 generation of the first perfect parent, -1 before; switches: the
+    `GoalSwitches` record under a schedule that switches goals, None under a fixed goal (whose
+    state, and so its checkpoints, it leaves as they were); key: PRNG key; schedule_key: the
+    seed's goal-schedule key (constant).
     """
 
     parents: layered.LayeredGenome
@@ -65,8 +68,27 @@ class CluneState:
     goal: jax.Array
     generation: jax.Array
     first_perfect: jax.Array
+    switches: "GoalSwitches | None"
     key: jax.Array
     schedule_key: jax.Array
+
+
+@struct.dataclass
+class GoalSwitches:
+    """Re-adaptation under switching goals, updated every generation. goal_solved: bool [G],
+    whether a perfect parent has been present while each of the schedule's G listed goals was
+    active (G = 1, any goal, for schedules that draw goals at random); a switch counts for
+    `readaptation` once every listed goal has been solved so."""
+
+    goal_solved: jax.Array
+    readaptation: Readaptation
+
+    def update(self, listed: tuple[int, ...], goal, switched, hit, generation) -> "GoalSwitches":
+        """After ``generation``, whose goal code is ``goal`` (int32 []): ``switched``, whether
+        it differs from the previous generation's; ``hit``, whether a parent is perfect on it."""
+        active = jnp.asarray(listed, jnp.int32) == goal if listed else jnp.ones(1, bool)
+        readaptation = self.readaptation.update(switched, jnp.all(self.goal_solved), hit, generation)
+        return GoalSwitches(goal_solved=self.goal_solved | (active & hit), readaptation=readaptation)
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,9 +97,12 @@ class CluneExperiment(Experiment):
 
     config: ExperimentConfig
     genome_class = layered.LayeredGenome
-    metric_specs = METRICS
     champion_measures = ("left_right", "sub_goal_modules")
     qm_null = "layered"  # directed swaps within layer pairs keep the nulls feed-forward
+
+    @cached_property
+    def metric_specs(self) -> tuple[MetricSpec, ...]:
+        return METRICS + readaptation_specs(self.schedule)
 
     @cached_property
     def kernels(self) -> str:
@@ -128,6 +153,23 @@ class CluneExperiment(Experiment):
             columns.append(obj.diversity_maximise(obj.output_bits(signs), kernels=self.kernels))
         return jnp.stack(columns, axis=1), performance
 
+    def _switches(self, state: CluneState, goal, generation, performance) -> "GoalSwitches | None":
+        """``state``'s `GoalSwitches` after ``generation`` on ``goal``, whose parents score
+        ``performance`` float32 [P]; None under a fixed goal."""
+        if state.switches is None:
+            return None
+        return state.switches.update(self.schedule.listed_goals, goal, goal != state.goal,
+                                     jnp.any(performance >= 1.0), generation)
+
+    def _fresh_switches(self, goal, performance) -> "GoalSwitches | None":
+        """The record of a generation-0 population on ``goal`` scoring ``performance`` [N]."""
+        if not self.schedule.varies:
+            return None
+        blank = GoalSwitches(goal_solved=jnp.zeros(max(len(self.schedule.listed_goals), 1), bool),
+                             readaptation=Readaptation.start())
+        return blank.update(self.schedule.listed_goals, goal, jnp.bool_(False), jnp.any(performance >= 1.0),
+                            jnp.int32(0))
+
     def init(self, key) -> CluneState:
         """A random initial population, evaluated and crowded as Sferes' Pnsga::_init_pop."""
         n = self.config.run.population
@@ -142,7 +184,7 @@ class CluneExperiment(Experiment):
             parents=jax.tree.map(lambda a: a[order], parents), signs=signs[order], costs=costs[order],
             objectives=objectives[order], crowding=crowding, goal=goal, generation=jnp.int32(0),
             first_perfect=_update_first_perfect(jnp.int32(-1), performance, 0),
-            key=k_next, schedule_key=k_schedule)
+            switches=self._fresh_switches(goal, performance), key=k_next, schedule_key=k_schedule)
 
     def restart(self, state: CluneState) -> CluneState:
         """The parents re-scored on the schedule's first goal and crowded as `init` does."""
@@ -155,7 +197,7 @@ class CluneExperiment(Experiment):
             parents=jax.tree.map(lambda a: a[order], state.parents), signs=state.signs[order],
             costs=state.costs[order], objectives=objectives[order], crowding=crowding, goal=goal,
             generation=jnp.int32(0), first_perfect=_update_first_perfect(jnp.int32(-1), performance, 0),
-            key=key)
+            switches=self._fresh_switches(goal, performance), key=key)
 
     def solved_generation(self, state: CluneState) -> jax.Array:
         return state.first_perfect
@@ -174,11 +216,12 @@ class CluneExperiment(Experiment):
         costs = jnp.concatenate([state.costs, child_costs])
         objectives, performance = self.objectives(signs, costs, goal)
         chosen, crowding = nsga2.survivors(k_sort, objectives, self.pressure, n, kernels=k)
+        survivors = performance[chosen]
         return state.replace(
             parents=jax.tree.map(lambda a: a[chosen], mixed), signs=signs[chosen], costs=costs[chosen],
             objectives=objectives[chosen], crowding=crowding, goal=goal, generation=generation,
-            first_perfect=_update_first_perfect(state.first_perfect, performance[chosen], generation),
-            key=key)
+            first_perfect=_update_first_perfect(state.first_perfect, survivors, generation),
+            switches=self._switches(state, goal, generation, survivors), key=key)
 
     def champion_index(self, state: CluneState) -> jax.Array:
         """int32 []: the parent the champion metrics describe (``selection.champion``)."""
@@ -214,6 +257,7 @@ class CluneExperiment(Experiment):
             jnp.sum(champ.edge_mask).astype(jnp.float32),
             jnp.sum(layered.functional_edges(champ, self.spec)).astype(jnp.float32),
             state.first_perfect.astype(jnp.float32),
+            *readaptation_row(None if state.switches is None else state.switches.readaptation),
         ])
         return row, champ
 

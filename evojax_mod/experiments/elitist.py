@@ -30,6 +30,7 @@ from flax import struct
 
 from evojax_mod.config import ExperimentConfig
 from evojax_mod.experiments.base import Experiment, MetricSpec, Network, schedule_key
+from evojax_mod.experiments.readaptation import Readaptation, readaptation_row, readaptation_specs
 from evojax_mod.genomes import circuit, threshold
 from evojax_mod.modularity import directed_q_masked, leicht_newman_masked
 from evojax_mod.selection import elitist
@@ -180,7 +181,8 @@ class ElitistState:
     environment: uint32 [W], the patterns this seed is scored on; goal: int32 truth-table code
     of the active goal; generation: int32; first_perfect: int32 [n_tracked], first generation
     with an individual perfect on each tracked goal (-1 before); first_criterion: the same at
-    or above ``task.solved_accuracy``; readaptation: `Readaptation`; key: PRNG key;
+    or above ``task.solved_accuracy``; readaptation: `Readaptation`, a switch counting once
+    ``criterion_at`` is reached; key: PRNG key;
     schedule_key: the seed's goal-schedule key (constant)."""
 
     population: object
@@ -190,7 +192,7 @@ class ElitistState:
     generation: jax.Array
     first_perfect: jax.Array
     first_criterion: jax.Array
-    readaptation: "Readaptation"
+    readaptation: Readaptation
     key: jax.Array
     schedule_key: jax.Array
 
@@ -209,48 +211,6 @@ class ElitistState:
 
 def _all_reached(first: jax.Array) -> jax.Array:
     return jnp.where(jnp.all(first >= 0), jnp.max(first), -1)
-
-
-@struct.dataclass
-class Readaptation:
-    """Generations from each goal switch to the first individual at the solved accuracy on the
-    new goal (Kashtan & Alon 2005: "about five" for the circuits, "about three" for the
-    retina). A switch counts once the run has been solved (`ElitistState.criterion_at`) before
-    it, so that the early switches of a population still evolving are left out. All int32 [].
-
-    switched_at: generation of the last switch that counts, -1 before one; recovered: whether
-    the population has reached the criterion since then; total, count: the sum and number of
-    re-adaptation times; missed: switches after which the next switch came first."""
-
-    switched_at: jax.Array
-    recovered: jax.Array
-    total: jax.Array
-    count: jax.Array
-    missed: jax.Array
-
-    @classmethod
-    def start(cls) -> "Readaptation":
-        zero = jnp.int32(0)
-        return cls(switched_at=jnp.int32(-1), recovered=jnp.bool_(False), total=zero, count=zero, missed=zero)
-
-    def update(self, switched, solved_before, hit, generation) -> "Readaptation":
-        """After generation ``generation`` (int32): ``switched``, whether its goal differs from
-        the previous generation's; ``solved_before``, whether the run was solved by then;
-        ``hit``, whether an individual reaches the criterion on its goal."""
-        counts = switched & solved_before
-        open_epoch = self.switched_at >= 0
-        missed = self.missed + (switched & open_epoch & ~self.recovered)
-        switched_at = jnp.where(switched, jnp.where(counts, generation, -1), self.switched_at)
-        recovered = jnp.where(switched, False, self.recovered)
-        first = (switched_at >= 0) & ~recovered & hit
-        return Readaptation(switched_at=switched_at, recovered=recovered | first,
-                            total=self.total + jnp.where(first, generation - switched_at, 0),
-                            count=self.count + first, missed=missed)
-
-    @property
-    def mean(self) -> jax.Array:
-        """float32 []: the mean re-adaptation time, -1 before any."""
-        return jnp.where(self.count > 0, self.total / jnp.maximum(self.count, 1), -1.0).astype(jnp.float32)
 
 
 @dataclass(frozen=True, eq=False)
@@ -318,15 +278,7 @@ class ElitistExperiment(Experiment):
 
     @cached_property
     def readaptation_specs(self) -> tuple[MetricSpec, ...]:
-        """Under a schedule that switches goals: `Readaptation`'s mean and counts."""
-        if not self.schedule.varies:
-            return ()
-        # summary "generation": a seed with no switch counted yet (-1) reads as not reached
-        return (MetricSpec("readaptation_generations", "generations to re-adapt after a switch (mean)",
-                           better="min", summary="generation"),
-                MetricSpec("readapted_switches", "switches re-adapted to", integer=True, summary="none"),
-                MetricSpec("missed_switches", "switches not re-adapted to before the next", integer=True,
-                           better="min", summary="none"))
+        return readaptation_specs(self.schedule)
 
     @property
     def n_words(self) -> int:
@@ -457,7 +409,8 @@ class ElitistExperiment(Experiment):
             right[best], fraction_correct(outputs[best], self.goal_words(state.goal), everything, defined[best]),
             sizes[best].astype(jnp.float32), directed_q_masked(adjacency.astype(jnp.float32), labels),
             (jnp.max(labels) + 1).astype(jnp.float32), state.solved_at.astype(jnp.float32),
-            *self._criterion_row(state), *self._readaptation_row(state),
+            *self._criterion_row(state),
+            *readaptation_row(state.readaptation if self.schedule.varies else None),
         ])
         return row, champ
 
@@ -467,13 +420,6 @@ class ElitistExperiment(Experiment):
             return []
         per_goal = list(state.first_criterion) if len(self.criterion_specs) > 1 else []
         return [v.astype(jnp.float32) for v in (state.criterion_at, *per_goal)]
-
-    def _readaptation_row(self, state: ElitistState) -> list[jax.Array]:
-        """The values of `readaptation_specs`, in order."""
-        if not self.readaptation_specs:
-            return []
-        r = state.readaptation
-        return [r.mean, r.count.astype(jnp.float32), r.missed.astype(jnp.float32)]
 
     def node_coordinates(self) -> tuple[np.ndarray, np.ndarray]:
         return self.family.node_coordinates()

@@ -4,11 +4,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from evojax_mod import records
-from evojax_mod.experiments.elitist import ElitistExperiment, Readaptation, fraction_correct
+from evojax_mod.experiments.elitist import ElitistExperiment, fraction_correct
 from evojax_mod.experiments.registry import experiment_for
 from evojax_mod.config import ConfigError, config_from_dict
 from evojax_mod.genomes import circuit
@@ -17,6 +15,7 @@ from evojax_mod.cli import main
 from evojax_mod.report.analysis import analyze_qm, champion_graph, evolved_q_max
 from evojax_mod.runner import run
 from evojax_mod.tasks import COMBINERS
+from tests.experiments.plain_readaptation import plain_readaptation
 
 
 def schedule(kind):
@@ -228,49 +227,6 @@ def test_evolving_for_modularity_raises_q_and_gives_q_max(threshold_runs, tmp_pa
     assert main(["analyze", str(fixed), "--q-max-from", str(mvg)]) == 2
     err = capsys.readouterr().err.strip()
     assert "--q-max-from" in err and "modularity" in err and len(err.splitlines()) == 1
-
-
-def plain_readaptation(goals: list[int], hits: list[bool], solved_at: list[int]) -> tuple[list[int], int]:
-    """Re-adaptation times and missed switches, read off per-generation records: goals[g], whether
-    an individual reached the criterion on goals[g] at g, and the run's solved generation as
-    known at g (-1 before). A switch at s counts when the run was solved before s; its time is
-    the first g in [s, next switch) with a hit, minus s."""
-    switches = [g for g in range(1, len(goals)) if goals[g] != goals[g - 1]]
-    times, missed = [], 0
-    for i, s in enumerate(switches):
-        if not 0 <= solved_at[s - 1] < s:
-            continue
-        end = switches[i + 1] if i + 1 < len(switches) else len(goals)
-        found = [g - s for g in range(s, end) if hits[g]]
-        if found:
-            times.append(found[0])
-        elif i + 1 < len(switches):
-            missed += 1
-    return times, missed
-
-
-@st.composite
-def switch_records(draw):
-    """Per-generation records of a run: goals (few distinct, so switches come in runs), hits,
-    and a solved generation that, once reached, stays."""
-    n = draw(st.integers(2, 40))
-    goals = draw(st.lists(st.integers(0, 2), min_size=n, max_size=n))
-    hits = draw(st.lists(st.booleans(), min_size=n, max_size=n))
-    solved = draw(st.integers(-1, n - 1))
-    return goals, hits, [solved if 0 <= solved <= g else -1 for g in range(n)]
-
-
-@settings(max_examples=60, deadline=None)
-@given(switch_records())
-def test_readaptation_record_follows_a_plain_tally_of_switches(records_):
-    goals, hits, solved = records_
-    r = Readaptation.start()
-    for g in range(len(goals)):
-        r = r.update(jnp.bool_(g > 0 and goals[g] != goals[g - 1]), jnp.bool_(g > 0 and solved[g - 1] >= 0),
-                     jnp.bool_(hits[g]), jnp.int32(g))
-    times, missed = plain_readaptation(goals, hits, solved)
-    assert (int(r.count), int(r.total), int(r.missed)) == (len(times), sum(times), missed)
-    assert float(r.mean) == (pytest.approx(np.mean(times)) if times else -1.0)
 
 
 def criterion_config():
