@@ -26,7 +26,9 @@ from evojax_mod.config import ConfigError, ExperimentConfig, config_differences,
 @dataclass
 class RunResult:
     """What a run produced. rows: float [S, T, K] metrics (names in `names`) at `generations`;
-    champions: genome arrays [S, T, ...]; state: the experiment's final seed-batched state."""
+    champions: genome arrays [S, T, ...]; state: the experiment's final seed-batched state;
+    start_generation: the generation this call began from (0, or the checkpoint's on resume),
+    so that ``run_seconds`` times the generations after it."""
 
     config: ExperimentConfig
     run_dir: Path | None
@@ -38,6 +40,7 @@ class RunResult:
     compile_seconds: float = 0.0
     compile_cache: dict | None = None
     run_seconds: float = 0.0
+    start_generation: int = 0
 
     @property
     def metrics(self) -> dict[str, np.ndarray]:
@@ -89,6 +92,7 @@ def run_summary(result: RunResult) -> dict:
         "compile_seconds": round(result.compile_seconds, 3),
         "compile_cache": result.compile_cache,
         "run_seconds": round(result.run_seconds, 3),
+        "start_generation": result.start_generation,
         "device": str(jax.devices()[0].device_kind),
         "n_devices": len(jax.devices()),
         "final": {n: last[:, i].tolist() for i, n in enumerate(names)},
@@ -293,7 +297,7 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
     bar.close()
     result = RunResult(config, run_dir if writer else None, _everywhere(state), rows, generations, champions,
                        names=names, compile_seconds=compile_seconds + init_seconds, run_seconds=run_seconds,
-                       compile_cache=_cache_use(cache, counts_before))
+                       compile_cache=_cache_use(cache, counts_before), start_generation=start)
     if writer:
         if g == start:
             _write_progress(run_dir, exp, result.state, rows, generations, champions)

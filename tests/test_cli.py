@@ -116,7 +116,9 @@ def test_quickstart_then_report_adapt_compare_end_to_end(tmp_path, capsys):
     (tmp_path / "pa").rename(tmp_path / "b")
     # a second run into the same folder is refused; resume of a finished run is a no-op
     assert cli.main(["run", cfg, "--out", str(tmp_path / "a"), *TINY]) == 2
+    capsys.readouterr()
     assert cli.main(["resume", str(tmp_path / "a"), "--quiet"]) == 0
+    assert "(nothing left to evolve)" in capsys.readouterr().out  # not a throughput over 0 seconds
     assert cli.main(["report", str(tmp_path / "a")]) == 0
     assert (tmp_path / "a/figures/curves.png").stat().st_size > 1000
     for run in "ab":  # goal code 0: every output negative, which the initial networks manage

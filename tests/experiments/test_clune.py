@@ -55,6 +55,7 @@ def test_resume_after_a_stop_ends_bit_for_bit_equal(full_run, tmp_path):
     first = run(small_config(), out, progress=False, stop_after=6)
     assert int(first.generations[-1]) == 6
     resumed = run(small_config(), out, resume=True, progress=False)
+    assert (first.start_generation, resumed.start_generation) == (0, 6)  # run_seconds times 6 generations
     assert_same_tree(resumed.state, full_run.state)
     np.testing.assert_array_equal(resumed.rows, full_run.rows)
     assert (out / records.METRICS).read_text() == (full_run.run_dir / records.METRICS).read_text()
