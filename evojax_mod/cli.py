@@ -137,10 +137,12 @@ def _print_done(result, out: Path) -> None:
     cache = result.compile_cache or {}
     cached = (f" ({cache['hits']} programs from the compile cache, {cache['misses']} compiled)"
               if cache.get("dir") else " (no compile cache)")
-    evolved = gens - result.start_generation
-    speed = (f"{evolved * n_seeds / max(result.run_seconds, 1e-9):.1f} seed-generations/s"
-             + (f" from generation {result.start_generation}" if result.start_generation else "")
-             if evolved else "nothing left to evolve")
+    start, evolved = result.start_generation, gens - result.start_generation
+    speed = f"{evolved * n_seeds / max(result.run_seconds, 1e-9):.1f} seed-generations/s"
+    if start:
+        speed += f" from generation {start}"
+    if not evolved:
+        speed = "nothing left to evolve"
     print(f"{result.config.name}: {n_seeds} seeds x {gens} generations, "
           f"population {result.config.run.population}; compile {result.compile_seconds:.1f} s{cached}, "
           f"run {result.run_seconds:.1f} s ({speed})")

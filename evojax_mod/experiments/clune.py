@@ -83,6 +83,10 @@ class GoalSwitches:
     goal_solved: jax.Array
     readaptation: Readaptation
 
+    @classmethod
+    def start(cls, n_goals: int) -> "GoalSwitches":
+        return cls(goal_solved=jnp.zeros(max(n_goals, 1), bool), readaptation=Readaptation.start())
+
     def update(self, listed: tuple[int, ...], goal, switched, hit, generation) -> "GoalSwitches":
         """After ``generation``, whose goal code is ``goal`` (int32 []): ``switched``, whether
         it differs from the previous generation's; ``hit``, whether a parent is perfect on it."""
@@ -153,22 +157,17 @@ class CluneExperiment(Experiment):
             columns.append(obj.diversity_maximise(obj.output_bits(signs), kernels=self.kernels))
         return jnp.stack(columns, axis=1), performance
 
-    def _switches(self, state: CluneState, goal, generation, performance) -> "GoalSwitches | None":
-        """``state``'s `GoalSwitches` after ``generation`` on ``goal``, whose parents score
-        ``performance`` float32 [P]; None under a fixed goal."""
-        if state.switches is None:
+    def _switches(self, record, goal, switched, performance, generation) -> "GoalSwitches | None":
+        """``record`` (`GoalSwitches`, or None under a fixed goal) after ``generation`` on
+        ``goal``, whose parents score ``performance`` float32 [P]."""
+        if record is None:
             return None
-        return state.switches.update(self.schedule.listed_goals, goal, goal != state.goal,
-                                     jnp.any(performance >= 1.0), generation)
+        return record.update(self.schedule.listed_goals, goal, switched, jnp.any(performance >= 1.0), generation)
 
     def _fresh_switches(self, goal, performance) -> "GoalSwitches | None":
         """The record of a generation-0 population on ``goal`` scoring ``performance`` [N]."""
-        if not self.schedule.varies:
-            return None
-        blank = GoalSwitches(goal_solved=jnp.zeros(max(len(self.schedule.listed_goals), 1), bool),
-                             readaptation=Readaptation.start())
-        return blank.update(self.schedule.listed_goals, goal, jnp.bool_(False), jnp.any(performance >= 1.0),
-                            jnp.int32(0))
+        blank = GoalSwitches.start(len(self.schedule.listed_goals)) if self.schedule.varies else None
+        return self._switches(blank, goal, jnp.bool_(False), performance, jnp.int32(0))
 
     def init(self, key) -> CluneState:
         """A random initial population, evaluated and crowded as Sferes' Pnsga::_init_pop."""
@@ -221,7 +220,7 @@ class CluneExperiment(Experiment):
             parents=jax.tree.map(lambda a: a[chosen], mixed), signs=signs[chosen], costs=costs[chosen],
             objectives=objectives[chosen], crowding=crowding, goal=goal, generation=generation,
             first_perfect=_update_first_perfect(state.first_perfect, survivors, generation),
-            switches=self._switches(state, goal, generation, survivors), key=key)
+            switches=self._switches(state.switches, goal, goal != state.goal, survivors, generation), key=key)
 
     def champion_index(self, state: CluneState) -> jax.Array:
         """int32 []: the parent the champion metrics describe (``selection.champion``)."""

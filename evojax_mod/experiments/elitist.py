@@ -252,7 +252,7 @@ class ElitistExperiment(Experiment):
             MetricSpec("champion_modules", "modules", integer=True),
             MetricSpec("first_perfect_generation", "generations to solution", integer=True, better="min",
                        summary="generation", headline=True),
-        ) + self.criterion_specs + self.readaptation_specs
+        ) + self.criterion_specs + readaptation_specs(self.schedule)
 
     @property
     def solved_accuracy(self) -> float:
@@ -275,10 +275,6 @@ class ElitistExperiment(Experiment):
                                       integer=True, better="min", summary="generation")
                            for code, name in zip(listed, names))
         return specs
-
-    @cached_property
-    def readaptation_specs(self) -> tuple[MetricSpec, ...]:
-        return readaptation_specs(self.schedule)
 
     @property
     def n_words(self) -> int:

@@ -44,7 +44,7 @@ def test_clune_switch_record_counts_a_switch_once_every_listed_goal_was_solved_w
     goals, hits = records_
     listed = (8, 14)
     update = jax.jit(GoalSwitches.update, static_argnums=1)
-    record = GoalSwitches(goal_solved=jnp.zeros(2, bool), readaptation=Readaptation.start())
+    record = GoalSwitches.start(len(listed))
     for g in range(len(goals)):
         record = update(record, listed, jnp.int32(goals[g]), jnp.bool_(g > 0 and goals[g] != goals[g - 1]),
                         jnp.bool_(hits[g]), jnp.int32(g))
