@@ -159,11 +159,15 @@ def _print_done(result, out: Path) -> None:
 
 
 def _check_runs(paths, needed: str | None = None) -> None:
-    """A ConfigError naming the first of ``paths`` that lacks the file ``needed`` (metrics.csv)."""
+    """A one-line error naming the first of ``paths`` that lacks the file ``needed``
+    (metrics.csv): a ConfigError for a folder that is no run directory, else the RunError of
+    `records.damaged`, which says how to get the file back."""
     from evojax_mod import records
     needed = needed or records.METRICS
     for p in paths:
         if not (Path(p) / needed).is_file():
+            if (Path(p) / records.CONFIG).is_file():
+                raise records.damaged(Path(p) / needed, "missing")
             raise ConfigError(f"run directory '{p}': no {needed} (is this a run directory?)")
 
 
@@ -196,7 +200,7 @@ def _cmd_analyze(args) -> int:
     if args.q_max_from:
         try:
             evolved = evolved_q_max(args.q_max_from)
-        except ValueError as err:
+        except (ValueError, *_user_errors()) as err:  # a problem of that run, named as the option's
             return _fail(f"--q-max-from: {err}")
     content = analyze_qm(Path(args.run_dir), n_random=args.n_random, rewire=args.rewire, seed=args.seed,
                          evolved=evolved)

@@ -55,6 +55,21 @@ def _one_line(text: Any) -> str:
     return " ".join(str(text).split())
 
 
+def layer_coordinates(layers, x=(), y=()) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """(x, y) of every node of a layered network: the given ones; else Clune's for layers
+    (8, 8, 4, 2, 1); else layer l is the row y = l with its nodes at unit spacing, centred on
+    x = 0."""
+    if x or y:
+        return tuple(float(v) for v in x), tuple(float(v) for v in y)
+    if tuple(layers) == CLUNE_LAYERS:
+        return CLUNE_X, CLUNE_Y
+    xs, ys = [], []
+    for row, n in enumerate(layers):
+        xs += [i - (n - 1) / 2 for i in range(n)]
+        ys += [float(row)] * n
+    return tuple(xs), tuple(ys)
+
+
 def _check(condition: bool, key: str, allowed: str, got: Any) -> None:
     if not condition:
         shown = _one_line(repr(got))
@@ -295,7 +310,16 @@ class PointMutationConfig:
         _check(0 <= self.per_genome <= 1, f"{at}.per_genome", "a probability in [0, 1]", self.per_genome)
 
 
-MutationConfig = Union[LayeredMutationConfig, PointMutationConfig]
+@dataclass(frozen=True)
+class NoMutationConfig:
+    """Families optimised by gradients or evolution strategies have no mutation operator; the
+    section must be empty or absent."""
+
+    def validate(self, at: str) -> None:
+        pass
+
+
+MutationConfig = Union[LayeredMutationConfig, PointMutationConfig, NoMutationConfig]
 
 
 # --- objectives (chosen by the selection kind) ----------------------------------------------
@@ -335,7 +359,27 @@ class FitnessConfig:
         _check(self.free_gates >= 0, f"{at}.free_gates", "an integer >= 0", self.free_gates)
 
 
-ObjectivesConfig = Union[ParetoObjectivesConfig, FitnessConfig]
+@dataclass(frozen=True)
+class LossConfig:
+    """The loss minimised by gradient optimisers and evolution strategies
+    (`problems.boolean.BooleanProblem`): mean binary cross-entropy of the output logit against
+    the goal, plus l1 * (summed |w|) plus wiring * (summed |w| times edge length at the node
+    coordinates). l1 and wiring are traced settings (sweepable). batch_size: patterns per loss
+    evaluation, 0 = all of them (full batch)."""
+
+    traced: ClassVar[tuple[str, ...]] = ("l1", "wiring")
+
+    l1: float = 0.0
+    wiring: float = 0.0
+    batch_size: int = 0
+
+    def validate(self, at: str) -> None:
+        _check(self.l1 >= 0, f"{at}.l1", "a number >= 0 (loss per unit of summed |w|)", self.l1)
+        _check(self.wiring >= 0, f"{at}.wiring", "a number >= 0 (loss per unit of |w| times length)", self.wiring)
+        _check(self.batch_size >= 0, f"{at}.batch_size", "an integer >= 0 (0 = all patterns)", self.batch_size)
+
+
+ObjectivesConfig = Union[ParetoObjectivesConfig, FitnessConfig, LossConfig]
 
 
 # --- selection ------------------------------------------------------------------------------
@@ -404,8 +448,70 @@ class ElitistSelectionConfig:
             _check(self.elite <= population, f"{at}.elite", f"at most run.population ({population})", self.elite)
 
 
-SELECTIONS = {"nsga2": Nsga2Config, "elitist": ElitistSelectionConfig}
-SelectionConfig = Union[Nsga2Config, ElitistSelectionConfig]
+OPTAX_RULES = ("adam", "sgd", "gd")
+
+
+@dataclass(frozen=True)
+class OptaxSelectionConfig:
+    """Gradient training with optax (`optimisers.optax_`): one network per seed, one update
+    per generation. rule: adam, sgd (with momentum) or gd (plain full-batch steps when
+    objectives.batch_size is 0). learning_rate: a traced setting (sweepable). momentum: SGD's.
+    b1, b2: Adam's decay rates."""
+
+    objectives_config: ClassVar[type] = LossConfig
+    traced: ClassVar[tuple[str, ...]] = ("learning_rate",)
+
+    kind: str = "optax"
+    rule: str = "adam"
+    learning_rate: float = 0.01
+    momentum: float = 0.0
+    b1: float = 0.9
+    b2: float = 0.999
+
+    def validate(self, at: str) -> None:
+        _check_kind(self, at)
+        _check(self.rule in OPTAX_RULES, f"{at}.rule", f"one of: {', '.join(OPTAX_RULES)}", self.rule)
+        _check(self.learning_rate > 0, f"{at}.learning_rate", "a number > 0", self.learning_rate)
+        _check(0 <= self.momentum < 1, f"{at}.momentum", "a number in [0, 1)", self.momentum)
+        _check(self.rule != "gd" or self.momentum == 0, f"{at}.momentum", "0 under rule gd (use sgd)",
+               self.momentum)
+        for name in ("b1", "b2"):
+            _check(0 <= getattr(self, name) < 1, f"{at}.{name}", "a number in [0, 1)", getattr(self, name))
+
+
+EVOSAX_STRATEGIES = ("open_es", "cma_es", "snes")
+
+
+@dataclass(frozen=True)
+class EvosaxSelectionConfig:
+    """Evolution strategies from evosax (`optimisers.evosax_`) on the network's real
+    parameters: run.population samples per generation around a search distribution.
+    strategy: open_es, cma_es or snes. sigma: the initial standard deviation of the search
+    distribution (a traced setting). learning_rate: of the mean's update (OpenES and SNES,
+    whose updates go through optax's Adam; a traced setting; CMA-ES has none)."""
+
+    objectives_config: ClassVar[type] = LossConfig
+
+    kind: str = "evosax"
+    strategy: str = "open_es"
+    sigma: float = 0.1
+    learning_rate: float = 0.05
+
+    @property
+    def traced(self) -> tuple[str, ...]:
+        return ("sigma",) if self.strategy == "cma_es" else ("sigma", "learning_rate")
+
+    def validate(self, at: str) -> None:
+        _check_kind(self, at)
+        _check(self.strategy in EVOSAX_STRATEGIES, f"{at}.strategy", f"one of: {', '.join(EVOSAX_STRATEGIES)}",
+               self.strategy)
+        _check(self.sigma > 0, f"{at}.sigma", "a number > 0", self.sigma)
+        _check(self.learning_rate > 0, f"{at}.learning_rate", "a number > 0", self.learning_rate)
+
+
+SELECTIONS = {"nsga2": Nsga2Config, "elitist": ElitistSelectionConfig, "optax": OptaxSelectionConfig,
+              "evosax": EvosaxSelectionConfig}
+SelectionConfig = Union[Nsga2Config, ElitistSelectionConfig, OptaxSelectionConfig, EvosaxSelectionConfig]
 
 
 # --- genome ---------------------------------------------------------------------------------
@@ -436,17 +542,7 @@ class LayeredGenomeConfig:
     init_connections: tuple[int, ...] = (0, 120)
 
     def coordinates(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
-        """(x, y) of every node: the given ones; else Clune's for layers (8, 8, 4, 2, 1); else
-        layer l is the row y = l with its nodes at unit spacing, centred on x = 0."""
-        if self.x or self.y:
-            return tuple(float(v) for v in self.x), tuple(float(v) for v in self.y)
-        if tuple(self.layers) == CLUNE_LAYERS:
-            return CLUNE_X, CLUNE_Y
-        xs, ys = [], []
-        for row, n in enumerate(self.layers):
-            xs += [i - (n - 1) / 2 for i in range(n)]
-            ys += [float(row)] * n
-        return tuple(xs), tuple(ys)
+        return layer_coordinates(self.layers, self.x, self.y)
 
     def validate(self, at: str) -> None:
         _check_kind(self, at)
@@ -537,11 +633,71 @@ class ThresholdGenomeConfig:
         _check_layers_fit_task(self.layers, at, task)
 
 
-GENOMES = {"layered": LayeredGenomeConfig, "circuit": CircuitGenomeConfig, "threshold": ThresholdGenomeConfig}
-GenomeConfig = Union[LayeredGenomeConfig, CircuitGenomeConfig, ThresholdGenomeConfig]
+MLP_ACTIVATIONS = ("tanh", "relu", "sigmoid", "gelu", "identity")
+MLP_INITIALISERS = ("lecun_normal", "lecun_uniform", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform",
+                    "orthogonal")
+
+
+@dataclass(frozen=True)
+class MlpGenomeConfig:
+    """A dense MLP in flax (`families.mlp`), trained by optax or evolved by evosax: every node of
+    a layer feeds every node of the next; hidden nodes activation(w.x + b), outputs linear
+    logits (positive reads as 1). layers: nodes per layer, inputs first. activation: of the
+    hidden nodes. initialiser: of the weights (flax's), times scale; biases start at 0.
+    x, y: node coordinates as for the layered genome (default Clune's for 8-8-4-2-1)."""
+
+    selection: ClassVar[str] = "optax"
+    selections: ClassVar[tuple[str, ...]] = ("optax", "evosax")
+    mutation_config: ClassVar[type] = NoMutationConfig
+
+    kind: str = "mlp"
+    layers: tuple[int, ...] = CLUNE_LAYERS
+    activation: str = "tanh"
+    initialiser: str = "lecun_normal"
+    scale: float = 1.0
+    x: tuple[float, ...] = ()
+    y: tuple[float, ...] = ()
+
+    def validate(self, at: str) -> None:
+        _check_kind(self, at)
+        _check_layers(self.layers, at)
+        _check(self.activation in MLP_ACTIVATIONS, f"{at}.activation", f"one of: {', '.join(MLP_ACTIVATIONS)}",
+               self.activation)
+        _check(self.initialiser in MLP_INITIALISERS, f"{at}.initialiser",
+               f"one of: {', '.join(MLP_INITIALISERS)}", self.initialiser)
+        _check(self.scale > 0, f"{at}.scale", "a number > 0", self.scale)
+        if self.x or self.y:
+            n = sum(self.layers)
+            _check(len(self.x) == n, f"{at}.x", f"{n} coordinates (one per node) or none", len(self.x))
+            _check(len(self.y) == n, f"{at}.y", f"{n} coordinates (one per node) or none", len(self.y))
+
+    def check_task(self, at: str, task) -> None:
+        _check_layers_fit_task(self.layers, at, task)
+
+
+GENOMES = {"layered": LayeredGenomeConfig, "circuit": CircuitGenomeConfig, "threshold": ThresholdGenomeConfig,
+           "mlp": MlpGenomeConfig}
+GenomeConfig = Union[LayeredGenomeConfig, CircuitGenomeConfig, ThresholdGenomeConfig, MlpGenomeConfig]
 
 
 # --- run and experiment ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """Settings x seeds in one compiled batch. key: the dotted config key swept ("" = no
+    sweep), one of the traced settings (`traced_keys`): values: the values it takes. Every value
+    runs run.seeds seeds with the seeds of a run of its own (the same bits on a CPU, one seed
+    at a time); metrics.csv holds the setting's value as a column, and `compare` splits the
+    run by it. Host-only: the batch size never enters the compiled programs."""
+
+    key: str = host_only("")
+    values: tuple[float, ...] = host_only(())
+
+    def validate(self, at: str) -> None:
+        _check(bool(self.key) == bool(self.values), f"{at}.values" if self.key else f"{at}.key",
+               "a key and at least one value together (or neither)", list(self.values) if self.key else self.key)
+        _check(len(set(self.values)) == len(self.values), f"{at}.values", "distinct numbers", list(self.values))
 
 
 @dataclass(frozen=True)
@@ -588,6 +744,12 @@ class ExperimentConfig:
     objectives: ObjectivesConfig = field(default_factory=ParetoObjectivesConfig)
     selection: SelectionConfig = field(default_factory=Nsga2Config)
     run: RunConfig = field(default_factory=RunConfig)
+    sweep: SweepConfig = field(default_factory=SweepConfig)
+
+    @property
+    def batch_size(self) -> int:
+        """Runs in one batch: run.seeds, times the values of a sweep."""
+        return self.run.seeds * max(1, len(self.sweep.values))
 
     def compiled_key(self) -> "ExperimentConfig":
         """This config with every host-only field, in every section, reset to its default.
@@ -611,11 +773,22 @@ class ExperimentConfig:
         _check(isinstance(self.objectives, self.selection.objectives_config), "objectives",
                f"{self.selection.objectives_config.__name__} for selection kind {self.selection.kind}",
                type(self.objectives).__name__)
+        if self.sweep.key:
+            allowed = traced_keys(self)
+            _check(self.sweep.key in allowed, "sweep.key",
+                   f"one of: {', '.join(allowed)} (the traced settings of this config)" if allowed else
+                   "no key: this experiment has no traced settings (NSGA-II and the elitist GA specialise "
+                   "their programs on every value)", self.sweep.key)
         task = self.task.resolve("task")
         self.genome.check_task("genome", task)
         self.schedule.check_goals("schedule", task)
         if isinstance(self.selection, ElitistSelectionConfig):
             self.selection.check_population("selection", self.run.population)
+        elif isinstance(self.selection, (OptaxSelectionConfig, EvosaxSelectionConfig)):
+            _check(self.task.patterns == 0, "task.patterns", "0: the loss samples patterns (objectives.batch_size)",
+                   self.task.patterns)
+            _check(self.task.solved_accuracy == 1, "task.solved_accuracy", "1 (perfect) for trained networks",
+                   self.task.solved_accuracy)
         else:
             _check(self.task.patterns == 0, "task.patterns", "0 (all patterns) under NSGA-II", self.task.patterns)
             _check(self.task.redraw_every == 0, "task.redraw_every", "0 under NSGA-II (all patterns)",
@@ -629,8 +802,9 @@ class ExperimentConfig:
 
 
 def _check_selection_fits(genome: Any, selection: Any) -> None:
-    _check(selection.kind == genome.selection, "selection.kind",
-           f"{genome.selection} (the selection genome kind {genome.kind} runs with)", selection.kind)
+    accepted = getattr(genome, "selections", (genome.selection,))
+    _check(selection.kind in accepted, "selection.kind",
+           f"{' or '.join(accepted)} (what genome kind {genome.kind} runs with)", selection.kind)
 
 
 def _reset_host_only(obj: Any) -> Any:
@@ -774,6 +948,7 @@ def _experiment_from_mapping(data: dict) -> ExperimentConfig:
                                     chosen_by=f"selection kind {selection.kind}"),
         "selection": selection,
         "run": _from_mapping(RunConfig, data.get("run", {}), "run"),
+        "sweep": _from_mapping(SweepConfig, data.get("sweep", {}), "sweep"),
     }
     for key in ("name", "description"):
         if key in data:
@@ -881,8 +1056,19 @@ def load_config(path: str | Path, *, seeds: int | None = None, generations: int 
 
 
 def to_dict(config: ExperimentConfig) -> dict:
-    """Plain nested dict (lists instead of tuples), ready for YAML; union sections keep their kind."""
-    return _plain(dataclasses.asdict(config))
+    """Plain nested dict (lists instead of tuples), ready for YAML; union sections keep their
+    kind; the sweep section only where there is a sweep."""
+    data = _plain(dataclasses.asdict(config))
+    if config.sweep == SweepConfig():
+        del data["sweep"]
+    return data
+
+
+def traced_keys(config: ExperimentConfig) -> tuple[str, ...]:
+    """The dotted keys whose values are traced settings of this config's experiment (its
+    sections' ``traced`` fields): what a sweep may vary without a new compile."""
+    return tuple(f"{f.name}.{name}" for f in dataclasses.fields(config)
+                 for name in getattr(getattr(config, f.name), "traced", ()))
 
 
 def dump_config(config: ExperimentConfig) -> str:

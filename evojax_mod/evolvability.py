@@ -18,7 +18,7 @@ from pathlib import Path
 import jax
 import numpy as np
 
-from evojax_mod import loop, records
+from evojax_mod import loop, records, runner
 from evojax_mod.config import ExperimentConfig, FixedScheduleConfig
 from evojax_mod.experiments.registry import experiment_for
 
@@ -64,7 +64,8 @@ def adapt_run(run_dir: str | Path, goal: int | str, generations: int, seed_batch
     run_dir = Path(run_dir)
     config = records.read_config(run_dir)
     exp = experiment_for(config)
-    state, _, logged, _ = records.read_checkpoint(run_dir, loop.state_structure(exp, config.run))
+    template = loop.state_structure(exp, config.run)
+    state, _, logged, _ = records.read_checkpoint(run_dir, template, runner.champion_structure(exp, template))
     adapted = adaptation_config(config, goal, generations)
     times = adaptation_times(config, state, goal, generations, seed_batch)
     content = {"goal": goal, "goal_code": experiment_for(adapted).schedule.listed_goals[0],
@@ -73,12 +74,20 @@ def adapt_run(run_dir: str | Path, goal: int | str, generations: int, seed_batch
     return content
 
 
-def read_adaptation(run_dir: str | Path, generation: int) -> tuple[np.ndarray, str] | None:
+def read_adaptation(run_dir: str | Path, generation: int,
+                    seeds: int | None = None) -> tuple[np.ndarray, str] | None:
     """(generations to solve per seed, NaN where not within the limit; row title) from
-    RUN/adaptation.json when it was measured from ``generation``; None otherwise."""
+    RUN/adaptation.json when it was measured from ``generation``; None otherwise. A file whose
+    fields do not parse, or that holds other than ``seeds`` times, is a one-line RunError."""
     content = records.read_analysis(run_dir, ADAPTATION, generation)
     if content is None:
         return None
-    times = np.array(content["times"], float)
-    return np.where(times < 0, np.nan, times), \
-        f"generations to solve held-out {content['goal']} (limit {content['limit']})"
+    path = Path(run_dir) / ADAPTATION
+    try:
+        times = np.array(content["times"], float)
+        title = f"generations to solve held-out {content['goal']} (limit {int(content['limit'])})"
+    except (KeyError, TypeError, ValueError):
+        raise records.damaged(path, "its fields are not those of an adaptation measurement") from None
+    if times.ndim != 1 or (seeds is not None and times.size != seeds):
+        raise records.damaged(path, f"it holds {times.size} times, the run {seeds} seeds")
+    return np.where(times < 0, np.nan, times), title

@@ -117,8 +117,10 @@ def cache_key(jitted, args: tuple, static_argnums: tuple[int, ...]) -> str:
 
 def program_key(lowered) -> str:
     """The file name (hex SHA-256, prefixed "hlo-") of a lowered program, whatever source
-    produced it: what a run looks up once the source has changed."""
-    text = lowered.as_text() + "\n\0" + _environment_text()
+    produced it: what a run looks up once the source has changed. The arguments' pytree is
+    part of it: calls of the same HLO with arguments of another structure (a None among them,
+    say) cannot take each other's stored program."""
+    text = lowered.as_text() + "\n\0" + str(lowered.in_tree) + "\n\0" + _environment_text()
     return "hlo-" + hashlib.sha256(text.encode()).hexdigest()
 
 

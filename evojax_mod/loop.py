@@ -37,21 +37,34 @@ def seed_keys(base_seed: int, n_seeds: int) -> jax.Array:
     return jax.vmap(lambda i: jax.random.fold_in(base, i))(jnp.arange(n_seeds))
 
 
+def batch_inputs(exp, rc) -> tuple[jax.Array, dict | None]:
+    """(keys [B], settings {name: float32 [B]} or None) of every entry of a run's batch: the
+    seeds, or under a sweep each value's seeds (value-major), each with the key of its seed in
+    a run of its own (`Experiment.batch_settings`)."""
+    keys = seed_keys(rc.seed, rc.seeds)
+    settings = exp.batch_settings(rc.seeds)
+    if settings is None:
+        return keys, None
+    return jnp.tile(keys, (len(exp.config.sweep.values), 1)), settings
+
+
 @partial(jax.jit, static_argnums=(0, 2))
-def batched_init(exp, keys, seed_batch: int):
+def batched_init(exp, keys, seed_batch: int, settings=None):
     """Initial states of all seeds (leading axis S), laid out over devices and batches as
-    `batched_chunk` is. Their metrics row comes from the chunk program (`run_chunk` with no
+    `batched_chunk` is; ``settings`` ({name: [S]}, `batch_inputs`) go to each seed's init. Their metrics row comes from the chunk program (`run_chunk` with no
     generations), so the metrics compile once. One seed at a time compiles faster, too
     (quickstart at population 200 on a 2-core CPU: 8.3 s against 19.9 s for a vmap of its 4
     seeds)."""
-    return over_seeds(exp.init, keys, seed_batch)
+    if settings is None:
+        return over_seeds(exp.init, keys, seed_batch)
+    return over_seeds(lambda entry: exp.init(*entry), (keys, settings), seed_batch)
 
 
 def state_structure(exp, rc, seed_batch: int = 1):
     """Shapes and dtypes (``jax.ShapeDtypeStruct``) of the seed-batched state of ``exp`` under
     run config ``rc``, traced, nothing compiled: what a checkpoint's state must fit."""
-    keys = seed_keys(rc.seed, rc.seeds)
-    return jax.eval_shape(lambda k: batched_init(exp, k, seed_batch), keys)
+    keys, settings = batch_inputs(exp, rc)
+    return jax.eval_shape(lambda k, s: batched_init(exp, k, seed_batch, s), keys, settings)
 
 
 @partial(jax.jit, static_argnums=(0, 4, 5))

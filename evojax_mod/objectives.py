@@ -2,7 +2,8 @@
 
 performance: MAXIMISE (fraction of patterns correct). connection costs: MINIMISE.
 behavioural diversity: MAXIMISE. The selection layer receives a matrix where every column is
-to be maximised, so costs enter it negated (see `engine`).
+to be maximised, so costs enter it negated (the experiments build that matrix; see
+`evojax_mod.selection.nsga2`).
 
 The costs that take a spec contain no CPU steering (their pairwise sums and elementwise solves
 fix the rounding order, on any backend), so they are the same for either ``spec.kernels``;

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from evojax_mod import records, report, runner
+from evojax_mod import report, runner
 from evojax_mod.config import load_config
 
 TREATMENTS = ("pa", "pcc")
@@ -40,9 +40,8 @@ def quickstart(out: str | Path, *, seeds: int | None = None, generations: int | 
     for name in TREATMENTS:
         config = load_config(f"quickstart/{name}", seeds=seeds, generations=generations, population=population,
                              overrides=overrides)
-        run_dir = out / name
-        resume = (run_dir / records.CONFIG).is_file()
-        results.append(runner.run(config, run_dir, resume=resume, progress=progress, seed_batch=seed_batch))
+        # resume: continue where a kill left it, or start it when nothing of it was saved yet
+        results.append(runner.run(config, out / name, resume=True, progress=progress, seed_batch=seed_batch))
     run_dirs = [out / name for name in TREATMENTS]
     table, compare_figure = report.compare(run_dirs, out)
     figures = tuple(p for d in run_dirs for p in report.report(d)) + (compare_figure,)

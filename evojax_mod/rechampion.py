@@ -16,7 +16,7 @@ from pathlib import Path
 import jax
 import numpy as np
 
-from evojax_mod import loop, records
+from evojax_mod import loop, records, runner, treepaths
 from evojax_mod.config import ConfigError, ExperimentConfig, config_from_dict, to_dict
 from evojax_mod.experiments.registry import experiment_for
 
@@ -45,11 +45,13 @@ def rechampion_run(run_dir: str | Path, rule: str, out: str | Path) -> Path:
     new = rechampion_config(config, rule)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ConfigError(f"--out '{out}': expected a new or empty directory")
-    state, _, logged, _ = records.read_checkpoint(run_dir, loop.state_structure(experiment_for(config), config.run))
+    template = loop.state_structure(experiment_for(config), config.run)
+    state, _, logged, _ = records.read_checkpoint(
+        run_dir, template, runner.champion_structure(experiment_for(config), template))
     exp = experiment_for(new)
     rows, champions = _metrics(exp, state)
     rows = np.asarray(rows)[:, None, :]
-    champions = {k: np.asarray(v)[:, None] for k, v in vars(jax.device_get(champions)).items()}
+    champions = {k: np.asarray(v)[:, None] for k, v in treepaths.flatten(champions).items()}
     out.mkdir(parents=True, exist_ok=True)
     records.write_config(out, new)
     records.write_records(out, rows, np.asarray(logged[-1:]), exp.metric_specs, champions,

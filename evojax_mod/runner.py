@@ -17,7 +17,7 @@ import numpy as np
 from jax.experimental import multihost_utils
 from tqdm import tqdm
 
-from evojax_mod import compile_cache, executable_cache, loop, records
+from evojax_mod import compile_cache, executable_cache, loop, records, treepaths
 from evojax_mod.records import RunError
 from evojax_mod.experiments.registry import experiment_for
 from evojax_mod.config import ConfigError, ExperimentConfig, config_differences, config_from_dict, to_dict
@@ -52,7 +52,9 @@ class RunResult:
 
 
 def champions_dict(champs) -> dict[str, np.ndarray]:
-    return {k: np.asarray(v) for k, v in vars(jax.device_get(champs)).items()}
+    """{dotted leaf path: array} of a champion pytree (`treepaths`; a flax struct's fields keep
+    their names, a flax parameter dict reads ``Dense_0.kernel``)."""
+    return treepaths.flatten(champs)
 
 
 def _everywhere(tree):
@@ -117,12 +119,11 @@ def _refuse_other_config(out: Path, config: ExperimentConfig) -> None:
 def prepare_run_dir(out: Path, config: ExperimentConfig, resume: bool) -> None:
     """Create RUN (refusing to overwrite a different run) and snapshot the config; one that
     cannot be written is not left behind. On resume, check that RUN holds this very config
-    and remove the temporary files of writes a kill interrupted."""
+    and remove the temporary files of writes a kill interrupted; a RUN that a kill left
+    without its config.yaml (absent, empty, or holding only that write's temporary file) holds
+    nothing of the run, which then starts as a fresh one."""
     out = Path(out)
-    if resume:
-        if not (out / records.CONFIG).is_file():
-            raise RunError(f"run directory '{out}': nothing to resume (no config.yaml); start the run "
-                           f"with `evojax-mod run CONFIG --out {out}`")
+    if resume and (out / records.CONFIG).is_file():
         _refuse_other_config(out, config)
         records.remove_partial_writes(out)
         return
@@ -131,6 +132,9 @@ def prepare_run_dir(out: Path, config: ExperimentConfig, resume: bool) -> None:
         # a run killed while writing its config.yaml left only that write's temporary file
         killed = records.partial_writes(out, records.CONFIG)
         if len(killed) < len(entries):
+            if resume:
+                raise RunError(f"run directory '{out}': holds files but no config.yaml, so no run to resume; "
+                               f"restore its config.yaml, or choose another --out")
             raise RunError(f"run directory '{out}': exists and is not empty (use --resume or another --out)")
         for path in killed:
             path.unlink()
@@ -159,13 +163,23 @@ def extend_run(out: str | Path, generations: int) -> ExperimentConfig:
     if generations == current:
         return config
     if (out / records.CHECKPOINT).is_file():  # one that does not fit leaves config.yaml as it was
-        records.read_checkpoint(out, loop.state_structure(experiment_for(config), config.run))
+        exp = experiment_for(config)
+        state = loop.state_structure(exp, config.run)
+        records.read_checkpoint(out, state, champion_structure(exp, state))
     longer = config_from_dict(to_dict(config), {"run.generations": generations})
     try:
         records.write_config(out, longer)
     except OSError as err:
         raise RunError(_write_error(out, err)) from None
     return longer
+
+
+def champion_structure(exp, state_structure) -> dict[str, jax.ShapeDtypeStruct]:
+    """{``champion_<field>``: [S, ...] shape/dtype struct} of the champions that ``exp`` logs
+    from a seed-batched state of ``state_structure`` (traced, nothing compiled): what the
+    champions of a checkpoint or of champions.npz must fit."""
+    _, genome = jax.eval_shape(lambda s: jax.lax.map(exp.metrics, s), state_structure)
+    return dict(zip((f"champion_{k}" for k in treepaths.leaf_names(genome)), jax.tree.leaves(genome)))
 
 
 def _write_error(out: Path, err: OSError) -> str:
@@ -221,20 +235,23 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
     counts_before = compile_cache.counts()
     exp = experiment_for(config)
     rc = config.run
+    keys, settings = loop.batch_inputs(exp, rc)
+    n_batch = keys.shape[0]  # the seeds, times the values of a sweep
     if jax.process_count() > 1:
-        check_seeds_split(rc.seeds, jax.device_count())
+        check_seeds_split(n_batch, jax.device_count())
     run_dir = Path(out) if out is not None else None
     writer = run_dir is not None and jax.process_index() == 0
     if stop_after is not None and stop_after < 1:
         raise RunError(f"stop_after: expected a positive number of generations, got {stop_after}")
     if seed_batch is not None and seed_batch < 1:
         raise RunError(f"seed_batch: expected a positive number of seeds, got {seed_batch}")
-    seed_batch = seed_batch or loop.default_seed_batch(rc.seeds)
+    seed_batch = seed_batch or loop.default_seed_batch(n_batch)
     if run_dir is not None:
         _prepare_shared(run_dir, config, resume)
     t0 = time.perf_counter()
-    keys = loop.seed_keys(rc.seed, rc.seeds)
-    init_args = (loop.batched_init, (exp, keys, seed_batch), (0, 2), cache)
+    # without a sweep the program takes the keys alone, as it always has (stored programs stay valid)
+    inputs = (keys,) if settings is None else (keys, settings)
+    init_args = (loop.batched_init, (exp, keys, seed_batch, *inputs[1:]), (0, 2), cache)
     init = executable_cache.load(*init_args)
     rows_max = loop.chunk_rows(rc.log_every, rc.checkpoint_every)
 
@@ -247,8 +264,15 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
     if resume and (run_dir / records.CHECKPOINT).is_file():
         # the state's structure: from the stored init program, else traced (not compiled)
         template = init.out_info if init is not None else loop.state_structure(exp, rc, seed_batch)
-        state, rows, generations, champions = records.read_checkpoint(run_dir, template)
-        state = loop.shard_seeds(jax.tree.map(jax.numpy.asarray, state), rc.seeds)
+        state, rows, generations, champions = records.read_checkpoint(
+            run_dir, template, champion_structure(exp, template))
+        if rows.shape[2] != len(exp.metric_names):
+            raise records.damaged(run_dir / records.CHECKPOINT, f"its rows hold {rows.shape[2]} metrics, "
+                                  f"config.yaml's experiment {len(exp.metric_names)}")
+        if generations[-1] > rc.generations:
+            raise records.damaged(run_dir / records.CHECKPOINT, f"it is at generation {generations[-1]}, past "
+                                  f"config.yaml's run.generations, {rc.generations} (another run's file?)")
+        state = loop.shard_seeds(jax.tree.map(jax.numpy.asarray, state), n_batch)
         start = int(generations[-1])
         if start % rc.log_every and start < rc.generations:
             # the last row of a stop or of a shorter run, off the log grid: a run that goes
@@ -257,7 +281,7 @@ def run(config: ExperimentConfig, out: str | Path | None = None, *, resume: bool
             champions = {k: v[:, :-1] for k, v in champions.items()}
     else:
         init = init or executable_cache.compiled(*init_args)
-        state = loop.shard_seeds(init(keys), rc.seeds)
+        state = loop.shard_seeds(init(*inputs), n_batch)
         program = chunk(state)
         state, rows0, champs0 = program(state, np.int32(1), np.int32(0))  # generation 0's row
         rows0, champs0 = _everywhere((rows0, champs0))

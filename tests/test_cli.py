@@ -133,7 +133,7 @@ def test_quickstart_then_report_adapt_compare_end_to_end(tmp_path, capsys):
     assert json.loads((tmp_path / "carried/adaptation.json").read_text())["times"] == [0, 0, 0, 0]
     (tmp_path / "carried/checkpoint.npz").unlink()
     assert cli.main(["adapt", str(tmp_path / "carried"), "--goal", "0"]) == 2
-    assert "no checkpoint.npz" in capsys.readouterr().err
+    assert "checkpoint.npz': missing; restore it, or `evojax-mod resume" in capsys.readouterr().err
     assert cli.main(["compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 0
     table = capsys.readouterr().out
     assert "final Q" in table and "p (Mann-Whitney)" in table

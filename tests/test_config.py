@@ -115,11 +115,14 @@ def test_registries_map_kinds_to_classes_with_that_kind():
         for kind, cls in registry.items():
             assert cls().kind == kind
     assert {k: c.selection for k, c in C.GENOMES.items()} == {
-        "layered": "nsga2", "circuit": "elitist", "threshold": "elitist"}
+        "layered": "nsga2", "circuit": "elitist", "threshold": "elitist", "mlp": "optax"}
+    assert C.MlpGenomeConfig.selections == ("optax", "evosax")
     assert {k: c.mutation_config for k, c in C.GENOMES.items()} == {
-        "layered": C.LayeredMutationConfig, "circuit": C.PointMutationConfig, "threshold": C.PointMutationConfig}
+        "layered": C.LayeredMutationConfig, "circuit": C.PointMutationConfig, "threshold": C.PointMutationConfig,
+        "mlp": C.NoMutationConfig}
     assert {k: c.objectives_config for k, c in C.SELECTIONS.items()} == {
-        "nsga2": C.ParetoObjectivesConfig, "elitist": C.FitnessConfig}
+        "nsga2": C.ParetoObjectivesConfig, "elitist": C.FitnessConfig, "optax": C.LossConfig,
+        "evosax": C.LossConfig}
 
 
 def test_a_key_of_another_kind_is_rejected_naming_it():
@@ -136,7 +139,7 @@ def test_a_key_of_another_kind_is_rejected_naming_it():
 
 def test_unknown_kind_lists_the_kinds():
     assert error_of({"genome": {"kind": "foo"}}) == \
-        "config key 'genome.kind': expected one of: layered, circuit, threshold, got 'foo'"
+        "config key 'genome.kind': expected one of: layered, circuit, threshold, mlp, got 'foo'"
     assert error_of({"schedule": {"kind": "sometimes"}}).startswith(
         "config key 'schedule.kind': expected one of: fixed, mvg, switch, rmvg, random")
     assert error_of({"selection": {"kind": ["nsga2"]}}).startswith("config key 'selection.kind': expected one of")
@@ -344,7 +347,8 @@ def _host_only_paths(obj, at=""):
 
 def test_host_only_fields_are_the_declared_ones():
     assert _host_only_paths(ExperimentConfig()) == {
-        "name", "description", "run.generations", "run.seeds", "run.seed", "run.checkpoint_every"}
+        "name", "description", "run.generations", "run.seeds", "run.seed", "run.checkpoint_every", "sweep.key",
+        "sweep.values"}
 
 
 @settings(max_examples=40, deadline=None)

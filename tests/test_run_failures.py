@@ -98,7 +98,7 @@ def test_a_checkpoint_of_another_state_layout_is_refused_in_one_line(reference, 
         before = outputs(out)
         code, err = run_cli(capsys, "resume", str(out), "--generations", "12")
         assert code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
-        assert "does not fit this version of evojax_mod" in err
+        assert "does not fit config.yaml and this version of evojax_mod" in err
         assert_same_bits(outputs(out), before)
 
 
@@ -198,17 +198,34 @@ def test_a_read_only_directory_is_one_line_exit_2(reference, tmp_path, capsys):
     assert_same_bits(outputs(finished), before)
 
 
-def test_a_directory_killed_while_writing_its_config_is_taken_as_empty(tmp_path, capsys):
+def test_resume_with_nothing_saved_yet_starts_the_run(reference, tmp_path, capsys):
+    """`run CONFIG --out RUN --resume`, a job script's command after every kill, starts the run
+    when a kill left nothing of it: no directory, an empty one, or one holding only the
+    temporary file of its config.yaml write; then it ends with an uninterrupted run's bits."""
+    args = [PRESET, "--generations", "12", *SMALL, "--resume"]
+    absent = tmp_path / "absent"
+    assert cli.main(["run", *args, "--out", str(absent)]) == 0
+    assert_same_bits(outputs(absent), reference)
     out = tmp_path / "run"
     out.mkdir()
     (out / ".config.yaml.abcd_123.tmp").write_text("name: half")  # what write_atomic leaves when killed
-    code, err = run_cli(capsys, "run", PRESET, "--out", str(out), "--resume", *SMALL)
-    assert code == 2 and "nothing to resume (no config.yaml); start the run with `evojax-mod run CONFIG" in err
+    assert cli.main(["run", *args, "--out", str(out)]) == 0
+    assert_same_bits(outputs(out), reference)
+
+
+def test_a_directory_with_files_but_no_config_is_neither_started_nor_resumed(tmp_path, capsys):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")  # not the directory of a killed run
+    code, err = run_cli(capsys, "run", PRESET, "--out", str(out), *SMALL, "--resume")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert f"run directory '{out}': holds files but no config.yaml, so no run to resume" in err
     config = load_config(PRESET)
-    (out / "notes.txt").write_text("mine")  # anything else: not the directory of a killed run
     with pytest.raises(runner.RunError, match="exists and is not empty"):
         runner.prepare_run_dir(out, config, resume=False)
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
     (out / "notes.txt").unlink()
+    (out / ".config.yaml.abcd_123.tmp").write_text("name: half")
     runner.prepare_run_dir(out, config, resume=False)
     assert [p.name for p in out.iterdir()] == [records.CONFIG]
 
@@ -221,12 +238,10 @@ def command(*argv) -> list[str]:
 
 
 def kill_command(run_dir: Path) -> list[str]:
-    """The first attempt of a run into run_dir, and what comes after a kill: a resume if the
-    run directory holds its config.yaml, else the same run again (a kill before config.yaml
-    leaves the directory absent or empty, which `run` accepts)."""
-    if (run_dir / records.CONFIG).is_file():
-        return command("resume", str(run_dir), "--quiet")
-    return command("run", PRESET, "--out", str(run_dir), "--generations", str(KILL_GENERATIONS), *SMALL)
+    """The one command a preemptible job script repeats after every kill: the run with
+    --resume, which continues from the last checkpoint, or starts the run when a kill came
+    before anything of it was saved (no config.yaml yet)."""
+    return command("run", PRESET, "--out", str(run_dir), "--generations", str(KILL_GENERATIONS), *SMALL, "--resume")
 
 
 def partial_names(run_dir: Path) -> set[str]:
@@ -270,9 +285,10 @@ def timeline(run_dir: Path, stderr_path: Path) -> dict:
     return {"config": seen.get(records.CONFIG, end), "first_checkpoint": seen.get(records.CHECKPOINT, end), "end": end}
 
 
-def attempt(run_dir: Path, how: str, times: dict, rng, stderr_path: Path) -> str | None:
+def attempt(run_dir: Path, how: str, times: dict, rng, stderr_path: Path, early: float = 1.0) -> str | None:
     """Start the next command for run_dir and SIGKILL it as ``how`` says:
-    "start": at a random moment before the time an uninterrupted run takes to write config.yaml;
+    "start": at a random moment before the time an uninterrupted run takes to write config.yaml
+    (within ``early`` of it: 0.4 lands before this command's config.yaml, whatever its speed);
     "compile": a random moment after its config.yaml is there (from its start, for a resume),
     within 80 % of the time an uninterrupted run takes from config.yaml to its first checkpoint;
     "chunk": a random 0-30 ms after it has written its n-th checkpoint (n random, 1-5);
@@ -285,7 +301,7 @@ def attempt(run_dir: Path, how: str, times: dict, rng, stderr_path: Path) -> str
     n = int(rng.integers(1, 6 if how == "chunk" else 4))
     t0 = time.perf_counter()
     proc = start(kill_command(run_dir), stderr_path)
-    deadline = t0 + rng.uniform(0.05, 1.0) * times["config"]
+    deadline = t0 + rng.uniform(0.05, early) * times["config"]
     # "compile": timed from this command's own config.yaml, since a command that loads its
     # programs from the caches gets from there to its first checkpoint in well under a second
     compile_wait = rng.uniform(0.0, 0.8) * (times["first_checkpoint"] - times["config"])
@@ -323,9 +339,9 @@ def attempt(run_dir: Path, how: str, times: dict, rng, stderr_path: Path) -> str
     return where + (f" (resumed from generation {before})" if before is not None else "")
 
 
-def kill_trial(run_dir: Path, kills: list[str], times: dict, rng, stderr_path: Path) -> list[str]:
+def kill_trial(run_dir: Path, kills: list[str], times: dict, rng, stderr_path: Path, early: float = 1.0) -> list[str]:
     """Kill the run (then each resume) as ``kills`` says, then resume it to its end."""
-    landed = [attempt(run_dir, how, times, rng, stderr_path) for how in kills]
+    landed = [attempt(run_dir, how, times, rng, stderr_path, early) for how in kills]
     proc = start(kill_command(run_dir), stderr_path)
     assert proc.wait(timeout=600) == 0, stderr_path.read_text()[-3000:]
     errors = stderr_path.read_text()
@@ -341,35 +357,41 @@ def uninterrupted(tmp_path_factory):
     return outputs(root / "run"), times
 
 
-def test_a_run_killed_compiling_then_in_a_chunk_then_writing_a_checkpoint_ends_bit_for_bit(uninterrupted, tmp_path):
-    """Three kills: the run before its first checkpoint (it restarts from generation 0), its
-    resume in a chunk, the next resume while it writes a checkpoint; then a last resume."""
+def test_a_run_killed_starting_compiling_in_a_chunk_and_writing_a_checkpoint_ends_bit_for_bit(uninterrupted, tmp_path):
+    """Four kills: the run before its config.yaml (the restart starts it), the restart before its
+    first checkpoint (the next starts from generation 0), the next in a chunk, the next while it
+    writes a checkpoint; then a last restart, the same command every time."""
     want, times = uninterrupted
     rng = np.random.default_rng(0)
-    landed = kill_trial(tmp_path / "run", ["compile", "chunk", "write"], times, rng, tmp_path / "stderr.txt")
+    landed = kill_trial(tmp_path / "run", ["start", "compile", "chunk", "write"], times, rng,
+                        tmp_path / "stderr.txt", early=0.4)
     assert_same_bits(outputs(tmp_path / "run"), want, landed)
     assert not any("missed" in s for s in landed), landed
-    # the first kill came after config.yaml and before any checkpoint: the resume starts from generation 0
-    assert "before config.yaml" not in landed[0] and "after generation" not in landed[0], landed
+    assert landed[0] == "start: before config.yaml", landed
+    # the second kill came after config.yaml and before any checkpoint: the resume starts from generation 0
+    assert "before config.yaml" not in landed[1] and "after generation" not in landed[1], landed
     print("; ".join(landed))
 
 
 @pytest.mark.slow
 def test_kills_at_random_moments_always_end_bit_for_bit(uninterrupted, tmp_path):
-    """At least 24 kills: of the run and of the resumes, while starting, while compiling, in a
-    chunk and while a checkpoint is written; every trial ends with the uninterrupted run's bits."""
+    """At least 24 kills, 5 of them before config.yaml: of the run and of its restarts, while
+    starting, while compiling, in a chunk and while a checkpoint is written; every trial ends
+    with the uninterrupted run's bits."""
     want, times = uninterrupted
     rng = np.random.default_rng(2026)
-    report, n_killed, trial = [], 0, 0
-    while n_killed < 24:
+    report, n_killed, n_before_config, trial = [], 0, 0, 0
+    while n_killed < 24 or n_before_config < 5:
         kills = list(rng.choice(["start", "compile", "chunk", "write"], size=int(rng.integers(1, 4))))
         run_dir = tmp_path / f"trial{trial}"
         landed = kill_trial(run_dir, kills, times, rng, tmp_path / f"stderr{trial}.txt")
         assert_same_bits(outputs(run_dir), want, landed)
         n_killed += sum("missed" not in s for s in landed)
+        n_before_config += sum("before config.yaml" in s for s in landed)
         report.append(f"trial {trial}: " + "; ".join(landed))
         trial += 1
-    print("\n".join(report))
+    print("\n".join(report) + f"\n{trial} trials, {n_killed} kills, {n_before_config} before config.yaml, "
+          "all ending with the uninterrupted run's bits")
 
 
 @pytest.mark.slow

@@ -12,6 +12,7 @@ and analyse a run without knowing which experiment it is:
     restart(state) -> state             a population as this experiment's generation 0
     solved_generation(state) -> int32   first generation that solved the task, -1 not yet
     genome_from_record(champions, seed, index)   a recorded champion back as a genome
+    champion_template                   the shapes of one champion (any pytree)
     network(genome) -> Network          the directed graph of any genome (numpy)
     activations(genome) -> [n, P]       every node's value on every input pattern (numpy)
 
@@ -29,7 +30,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from evojax_mod import treepaths
 from evojax_mod.config import ExperimentConfig
+from evojax_mod.modularity import leicht_newman
 from evojax_mod.schedules import schedule_from
 from evojax_mod.tasks import BooleanTask, get_task
 
@@ -40,6 +43,10 @@ from evojax_mod.tasks import BooleanTask, get_task
 #   none        recorded, not tabulated (e.g. the active goal)
 SUMMARIES = ("median", "generation", "fraction", "none")
 
+# Where `report` draws a metric: "curves" (a panel of median and CI over generations), "title"
+# (its value over each champion drawn), "compare" (a box of final values per run).
+FIGURES = ("curves", "title", "compare")
+
 
 @dataclass(frozen=True)
 class MetricSpec:
@@ -48,7 +55,7 @@ class MetricSpec:
     name: column name in metrics.csv. label: row title in tables. integer: written as an
     integer. better: "max", "min" or "" (neither) — the direction a researcher reads it in.
     summary: one of SUMMARIES. progress: shown on the progress bar. headline: printed in the
-    one-line summary at the end of a run."""
+    one-line summary at the end of a run. figures: where report draws it (`FIGURES`)."""
 
     name: str
     label: str
@@ -57,6 +64,7 @@ class MetricSpec:
     summary: str = "median"
     progress: bool = False
     headline: bool = False
+    figures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,13 +95,12 @@ class Network:
 
 class Experiment(abc.ABC):
     """Base of every experiment. Subclasses are frozen dataclasses with ``eq=False`` and a
-    ``config`` field; they set ``genome_class`` and define the abstract members.
+    ``config`` field and define the abstract members.
 
     Equality and hash go through ``config.compiled_key()``, so jit's cache is shared by every
     config that compiles to the same programs (other seeds, lengths or names)."""
 
     config: ExperimentConfig
-    genome_class: type  # the flax struct of one genome, for `genome_from_record`
     # Per-champion measures that `report` tabulates (names in `report.summaries.CHAMPION_MEASURES`).
     champion_measures: tuple[str, ...] = ()
     # The default degree-preserving null model of Qm (`modularity.rewire`).
@@ -137,6 +144,16 @@ class Experiment(abc.ABC):
         """Value of every node on every input pattern of the task, float [N, P] (pattern p's
         input i is bit i of p); binary genomes give 0/1, Clune's networks values in [-1, 1]."""
 
+    def modules(self, genome, top_only: bool = False) -> np.ndarray:
+        """int [N]: the Leicht–Newman communities (Mouret's bisection) of the genome's network
+        that reaches an output, -1 for nodes outside it; ``top_only``: the top-level bisection
+        alone. Unweighted, as the evolved networks' Q is; trained networks override it."""
+        network = self.network(genome)
+        keep = np.flatnonzero(network.nodes)
+        labels = np.full(network.nodes.shape, -1, dtype=int)
+        labels[keep] = leicht_newman(network.edges[np.ix_(keep, keep)], max_depth=1 if top_only else None)
+        return labels
+
     @abc.abstractmethod
     def node_coordinates(self) -> tuple[np.ndarray, np.ndarray]:
         """(x, y) float [N] for drawing any genome of this experiment."""
@@ -172,11 +189,32 @@ class Experiment(abc.ABC):
     def metric_names(self) -> tuple[str, ...]:
         return tuple(m.name for m in self.metric_specs)
 
+    def settings(self) -> dict[str, float]:
+        """The traced settings (name -> configured value) that ``init(key, settings)`` takes;
+        none for experiments whose numbers are all compiled in."""
+        return {}
+
+    def batch_settings(self, n_seeds: int) -> dict[str, np.ndarray] | None:
+        """Under a sweep, the settings of every batch entry, float32 [n_values * n_seeds]
+        each (value-major: entry v * n_seeds + s is seed s at value v); None without one."""
+        sweep = self.config.sweep
+        if not sweep.key:
+            return None
+        swept = np.repeat(np.asarray(sweep.values, np.float32), n_seeds)
+        fixed = {name: np.full(swept.shape, value, np.float32) for name, value in self.settings().items()}
+        return {**fixed, sweep.key.rsplit(".", 1)[1]: swept}
+
+    @cached_property
+    def champion_template(self):
+        """The shapes and dtypes (``jax.ShapeDtypeStruct`` pytree) of one champion, traced,
+        nothing compiled: what a recorded champion is read back into."""
+        return jax.eval_shape(lambda k: self.metrics(self.init(k))[1], jax.random.PRNGKey(0))
+
     def genome_from_record(self, champions: dict, seed: int, index: int):
         """The champion of ``seed`` at snapshot ``index`` of a champions.npz dict (arrays
-        ``champion_<field>`` [S, T, ...])."""
-        return self.genome_class(**{f.name: jnp.asarray(champions[f"champion_{f.name}"][seed, index])
-                                    for f in dataclasses.fields(self.genome_class)})
+        ``champion_<path>`` [S, T, ...], `treepaths`)."""
+        return jax.tree.map(jnp.asarray, treepaths.unflatten(self.champion_template, champions, "champion_",
+                                                             (seed, index)))
 
 
 def schedule_key(key):

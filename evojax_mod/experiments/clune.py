@@ -24,21 +24,25 @@ from evojax_mod import objectives as obj
 from evojax_mod import prng
 from evojax_mod.config import WEIGHT_SETS, ExperimentConfig
 from evojax_mod.experiments.base import Experiment, MetricSpec, Network, schedule_key
-from evojax_mod.experiments.readaptation import Readaptation, readaptation_row, readaptation_specs
+from evojax_mod.experiments.readaptation import GoalSwitches, readaptation_row, readaptation_specs
+from evojax_mod.families.layered import LayeredFamily
 from evojax_mod.genomes import layered
 from evojax_mod.modularity import directed_q_masked, leicht_newman_masked
 from evojax_mod.selection import nsga2
 
 METRICS = (
     MetricSpec("goal", "active goal (truth-table code)", integer=True, summary="none"),
-    MetricSpec("best_performance", "best performance", better="max", progress=True, headline=True),
+    MetricSpec("best_performance", "best performance", better="max", progress=True, headline=True,
+               figures=("curves",)),
     MetricSpec("mean_performance", "mean performance", better="max", summary="none"),
     MetricSpec("n_perfect", "perfect individuals", integer=True, better="max", summary="none"),
-    MetricSpec("champion_performance", "performance", better="max"),
-    MetricSpec("champion_q", "final Q", better="max", progress=True, headline=True),
+    MetricSpec("champion_performance", "performance", better="max", figures=("title", "compare")),
+    MetricSpec("champion_q", "final Q", better="max", progress=True, headline=True,
+               figures=("curves", "title", "compare")),
     MetricSpec("champion_modules", "modules", integer=True),
-    MetricSpec("champion_cost", "cost (optimal-placement sq. length)", better="min", headline=True),
-    MetricSpec("champion_edges", "edges", integer=True, better="min"),
+    MetricSpec("champion_cost", "cost (optimal-placement sq. length)", better="min", headline=True,
+               figures=("compare",)),
+    MetricSpec("champion_edges", "edges", integer=True, better="min", figures=("compare",)),
     MetricSpec("champion_functional_edges", "functional edges", integer=True, better="min", summary="none"),
     MetricSpec("first_perfect_generation", "generations to perfect", integer=True, better="min",
                summary="generation", headline=True),
@@ -73,34 +77,11 @@ class CluneState:
     schedule_key: jax.Array
 
 
-@struct.dataclass
-class GoalSwitches:
-    """Re-adaptation under switching goals, updated every generation. goal_solved: bool [G],
-    whether a perfect parent has been present while each of the schedule's G listed goals was
-    active (G = 1, any goal, for schedules that draw goals at random); a switch counts for
-    `readaptation` once every listed goal has been solved so."""
-
-    goal_solved: jax.Array
-    readaptation: Readaptation
-
-    @classmethod
-    def start(cls, n_goals: int) -> "GoalSwitches":
-        return cls(goal_solved=jnp.zeros(max(n_goals, 1), bool), readaptation=Readaptation.start())
-
-    def update(self, listed: tuple[int, ...], goal, switched, hit, generation) -> "GoalSwitches":
-        """After ``generation``, whose goal code is ``goal`` (int32 []): ``switched``, whether
-        it differs from the previous generation's; ``hit``, whether a parent is perfect on it."""
-        active = jnp.asarray(listed, jnp.int32) == goal if listed else jnp.ones(1, bool)
-        readaptation = self.readaptation.update(switched, jnp.all(self.goal_solved), hit, generation)
-        return GoalSwitches(goal_solved=self.goal_solved | (active & hit), readaptation=readaptation)
-
-
 @dataclass(frozen=True, eq=False)
 class CluneExperiment(Experiment):
     """The static, compiled form of a layered-network NSGA-II config."""
 
     config: ExperimentConfig
-    genome_class = layered.LayeredGenome
     champion_measures = ("left_right", "sub_goal_modules")
     qm_null = "layered"  # directed swaps within layer pairs keep the nulls feed-forward
 
@@ -122,6 +103,11 @@ class CluneExperiment(Experiment):
             steepness=float(g.steepness), init_connections=tuple(g.init_connections),
             weight_changes_per_genome=m.weight_changes_per_genome, bias_rate=m.bias_rate,
             add_rate=m.add_connection, remove_rate=m.remove_connection, kernels=self.kernels).validated()
+
+    @cached_property
+    def family(self) -> LayeredFamily:
+        """The network view of the genome (node values with interventions, weighted graph)."""
+        return LayeredFamily(self.spec)
 
     @property
     def pressure(self) -> tuple[float, ...]:
@@ -282,12 +268,7 @@ class CluneExperiment(Experiment):
 
     def activations(self, genome: layered.LayeredGenome) -> np.ndarray:
         """float [N, P]: inputs as +-1, every neuron's tanh(steepness * (w . h + b))."""
-        h = np.asarray(self.inputs())
-        values = [h]
-        for w, b in zip(layered.weight_matrices(genome, self.spec), layered.biases(genome, self.spec)):
-            h = np.tanh(self.spec.steepness * (h @ np.asarray(w) + np.asarray(b)))
-            values.append(h)
-        return np.concatenate(values, axis=1).T
+        return np.asarray(self.family.node_values(genome, self.inputs()))
 
 
 def fewest_edges_champion(state: CluneState) -> jax.Array:

@@ -44,7 +44,6 @@ class CircuitFamily:
     spec: circuit.CircuitSpec
     size_name = "gates"
     module = circuit
-    genome_class = circuit.CircuitGenome
     champion_measures = ("sub_goal_modules",)
 
     @classmethod
@@ -106,7 +105,6 @@ class ThresholdFamily:
     spec: threshold.ThresholdSpec
     size_name = "neurons"
     module = threshold
-    genome_class = threshold.ThresholdGenome
     champion_measures = ("left_right", "sub_goal_modules")
 
     @classmethod
@@ -229,10 +227,6 @@ class ElitistExperiment(Experiment):
         return self.family.spec
 
     @property
-    def genome_class(self):
-        return self.family.genome_class
-
-    @property
     def champion_measures(self) -> tuple[str, ...]:
         return self.family.champion_measures
 
@@ -241,14 +235,17 @@ class ElitistExperiment(Experiment):
         size = self.family.size_name
         return (
             MetricSpec("goal", "active goal (truth-table code)", integer=True, summary="none"),
-            MetricSpec("best_performance", "best fitness", better="max", progress=True, headline=True),
+            MetricSpec("best_performance", "best fitness", better="max", progress=True, headline=True,
+                       figures=("curves",)),
             MetricSpec("mean_performance", "mean fitness", better="max", summary="none"),
             MetricSpec("n_perfect", "perfect individuals", integer=True, better="max", summary="none"),
-            MetricSpec("champion_performance", "performance (environment, current goal)", better="max"),
+            MetricSpec("champion_performance", "performance (environment, current goal)", better="max",
+                       figures=("title", "compare")),
             MetricSpec("champion_all_patterns", "performance (all patterns)", better="max"),
-            MetricSpec(f"champion_{size}", f"active {size}", integer=True, better="min", headline=True),
+            MetricSpec(f"champion_{size}", f"active {size}", integer=True, better="min", headline=True,
+                       figures=("compare",)),
             MetricSpec("champion_q", "final Q (Leicht-Newman, directed)", better="max", progress=True,
-                       headline=True),
+                       headline=True, figures=("curves", "title", "compare")),
             MetricSpec("champion_modules", "modules", integer=True),
             MetricSpec("first_perfect_generation", "generations to solution", integer=True, better="min",
                        summary="generation", headline=True),

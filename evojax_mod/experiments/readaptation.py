@@ -56,6 +56,28 @@ class Readaptation:
         return jnp.where(self.count > 0, self.total / jnp.maximum(self.count, 1), -1.0).astype(jnp.float32)
 
 
+@struct.dataclass
+class GoalSwitches:
+    """Re-adaptation under switching goals, updated every generation. goal_solved: bool [G],
+    whether a perfect parent has been present while each of the schedule's G listed goals was
+    active (G = 1, any goal, for schedules that draw goals at random); a switch counts for
+    `readaptation` once every listed goal has been solved so."""
+
+    goal_solved: jax.Array
+    readaptation: Readaptation
+
+    @classmethod
+    def start(cls, n_goals: int) -> "GoalSwitches":
+        return cls(goal_solved=jnp.zeros(max(n_goals, 1), bool), readaptation=Readaptation.start())
+
+    def update(self, listed: tuple[int, ...], goal, switched, hit, generation) -> "GoalSwitches":
+        """After ``generation``, whose goal code is ``goal`` (int32 []): ``switched``, whether
+        it differs from the previous generation's; ``hit``, whether a parent is perfect on it."""
+        active = jnp.asarray(listed, jnp.int32) == goal if listed else jnp.ones(1, bool)
+        readaptation = self.readaptation.update(switched, jnp.all(self.goal_solved), hit, generation)
+        return GoalSwitches(goal_solved=self.goal_solved | (active & hit), readaptation=readaptation)
+
+
 def readaptation_specs(schedule) -> tuple[MetricSpec, ...]:
     """The metrics columns of a `Readaptation` record under ``schedule``: none for a goal that
     never switches."""

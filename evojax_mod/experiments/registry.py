@@ -1,4 +1,5 @@
-"""Which experiment runs a config: one class per selection kind.
+"""Which experiment runs a config: one class per selection kind (the optimisers of real-valued
+families all compose into `composed.ComposedExperiment`).
 
 The registry sits above every experiment module (it imports them all); runner, records,
 report and the command line ask it for an experiment and then use only the interface of
@@ -9,11 +10,14 @@ from __future__ import annotations
 from evojax_mod.config import ExperimentConfig
 from evojax_mod.experiments.base import Experiment
 from evojax_mod.experiments.clune import CluneExperiment
+from evojax_mod.experiments.composed import ComposedExperiment
 from evojax_mod.experiments.elitist import ElitistExperiment
 
 EXPERIMENTS: dict[str, type[Experiment]] = {
     "nsga2": CluneExperiment,
     "elitist": ElitistExperiment,
+    "optax": ComposedExperiment,
+    "evosax": ComposedExperiment,
 }
 
 

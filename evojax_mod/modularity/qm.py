@@ -1,10 +1,13 @@
 """Maximum modularity and the normalised modularity Qm of Kashtan & Alon (2005), numpy.
 
-``Qm = (Q_real - Q_rand) / (Q_max - Q_rand)`` (research/measures.md §1.3, papers.md §2c):
+``Qm = (Q_real - Q_rand) / (Q_max - Q_rand)``, which is 0 for a network no more modular than
+its degree-preserving randomisations and 1 at Q_max:
 
 * Q_real: the maximum Q of the network over partitions, found by ``max_q``.
 * Q_rand: the mean of the same maximum over degree-preserving randomisations of it
-  (``rewire.py``), found with the same optimiser and the same directedness (pitfall §1.5).
+  (``rewire.py``), found with the same optimiser and the same directedness: a Q_rand found
+  otherwise (another optimiser, or directed against undirected) shifts Qm by the difference
+  between the two methods, not by anything about the network.
 * Q_max: either "parter", 1 - 1/M with M the number of modules of the real network (Parter,
   Kashtan & Alon 2007), or a number supplied by the caller, e.g. the mean Q of networks evolved
   to maximise Q (Kashtan & Alon 2005).

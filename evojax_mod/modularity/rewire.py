@@ -1,7 +1,7 @@
 """Degree-preserving randomisation of graphs (Maslov & Sneppen 2002 edge swaps), numpy.
 
 These make the null networks behind Q_rand in Qm = (Q_real - Q_rand) / (Q_max - Q_rand)
-(research/measures.md §1.3, Appendix B). Conventions shared by every function here:
+(`evojax_mod.modularity.qm`). Conventions shared by every function here:
 
 * ``adjacency[i, j] != 0`` means an edge i -> j; weights are ignored, and the result is a new
   0.0/1.0 float matrix of the same [n, n] shape (the input is never modified).

@@ -10,9 +10,10 @@ behind the Q of Clune, Mouret & Lipson (2013). What that code does, on the unwei
    m the number of edges. The paper's A_ij means j -> i, so this mixes conventions (the
    consistent choice is ``k_i^out k_j^in``). The Q of any partition and the top-level matrix
    ``B + B^T`` are unaffected; only the diagonal correction of step 3 differs, but that
-   changes the partition of about half of small random digraphs. On the planted 3-block graph
-   of research/measures.md §1.4 this code finds 6 communities (Q = 0.395422), the consistent
-   B 3 (Q = 0.379839) and that file's Appendix B (symmetrised diagonal) 4 (Q = 0.383248).
+   changes the partition of about half of small random digraphs. On a planted graph of three
+   blocks of 10 nodes (edge probability 0.35 within a block, 0.03 between; numpy seed 0, as
+   in tests/modularity/test_spectral.py) this code finds 6 communities (Q = 0.395422), the
+   consistent B 3 (Q = 0.379839) and Newman's symmetrised diagonal 4 (Q = 0.383248).
 2. Top level (all nodes). Take the leading eigenvector of ``B + B^T`` and split on its
    sign, *without any Delta-Q check*: the split is applied even when it lowers Q.
 3. Every later group g. ``B^(g)_ij = B_ij - delta_ij sum_{k in g} B_ik`` (row sums of the B of
@@ -120,11 +121,15 @@ def _bisect(b: np.ndarray, members: np.ndarray, m: float, top: bool) -> np.ndarr
     return plus
 
 
-def leicht_newman_masked(adjacency: jax.Array, node_mask: jax.Array) -> jax.Array:
+def leicht_newman_masked(adjacency: jax.Array, node_mask: jax.Array, weighted: bool = False,
+                         top_only: bool = False) -> jax.Array:
     """``leicht_newman`` on the subgraph of masked nodes, for jit/vmap with fixed shapes.
 
-    adjacency: [n, n], adjacency[i, j] != 0 means an edge i -> j (weights ignored).
-    node_mask: bool [n]; only edges between masked nodes count.
+    adjacency: [n, n], adjacency[i, j] != 0 means an edge i -> j (weights ignored unless
+    ``weighted``: then the edge counts |adjacency[i, j]|, degrees and m are sums of |w|, the
+    weighted Leicht–Newman null model, for trained networks whose every edge is present).
+    node_mask: bool [n]; only edges between masked nodes count. top_only: stop after the
+    top-level bisection (``leicht_newman``'s max_depth=1; Clune's left/right test).
     Returns int32 [n]: labels 0..k-1 of the masked nodes in order of first appearance, -1 for
     nodes outside the mask. Computes in the adjacency's float dtype (float32 for bool or int
     input, and by default). Agrees with ``leicht_newman(adjacency[mask][:, mask])`` up to
@@ -137,14 +142,14 @@ def leicht_newman_masked(adjacency: jax.Array, node_mask: jax.Array) -> jax.Arra
     """
     dtype = _float_dtype(adjacency)
     mask = jnp.asarray(node_mask, bool)
-    a = ((adjacency != 0) & mask[:, None] & mask[None, :]).astype(dtype)
+    a = _edge_values(adjacency, mask, weighted, dtype)
     m = a.sum()
     safe_m = jnp.where(m > 0, m, 1)
     b = a - jnp.outer(a.sum(axis=0), a.sum(axis=1)) / safe_m
 
     def cond(state):
         _, ptr, n_comm = state
-        return ptr < n_comm
+        return (ptr < n_comm) & ((n_comm == 1) | (not top_only))
 
     def body(state):
         labels, ptr, n_comm = state
@@ -207,10 +212,12 @@ def _relabel_first_appearance_jax(labels: jax.Array) -> jax.Array:
     return jnp.where(labels >= 0, rank[jnp.argmax(same, axis=1)], -1).astype(jnp.int32)
 
 
-def directed_q_masked(adjacency: jax.Array, labels: jax.Array) -> jax.Array:
+def directed_q_masked(adjacency: jax.Array, labels: jax.Array, weighted: bool = False) -> jax.Array:
     """Directed unweighted Q (Leicht–Newman) of ``labels``, ignoring nodes labelled -1.
 
-    adjacency: [n, n], adjacency[i, j] != 0 means an edge i -> j (weights ignored).
+    adjacency: [n, n], adjacency[i, j] != 0 means an edge i -> j (weights ignored unless
+    ``weighted``: then Q of the graph of |adjacency|, equal to networkx's directed weighted
+    modularity).
     labels: int [n], community ids in [0, n) or -1 for nodes (and their edges) left out.
     Returns a scalar in the adjacency's float dtype (float32 by default); 0 with no edges.
     Equals ``modularity((adjacency != 0)[keep][:, keep], labels[keep])`` for keep = labels >= 0.
@@ -221,7 +228,9 @@ def directed_q_masked(adjacency: jax.Array, labels: jax.Array) -> jax.Array:
     n = adjacency.shape[0]
     present = labels >= 0
     edges = (adjacency != 0) & present[:, None] & present[None, :]
-    if n * n <= _EXACT_Q_MAX_EDGES:
+    if weighted:
+        edges = _edge_values(adjacency, present, True, dtype)
+    elif n * n <= _EXACT_Q_MAX_EDGES:
         # m^2 Q = m * (edges inside) - sum_c k_out(c) k_in(c) in int32, then one division:
         # the same bits however XLA orders the sums (e.g. for any vmapped batch size)
         onehot = jax.nn.one_hot(labels, n, dtype=jnp.int32)
@@ -241,6 +250,14 @@ def directed_q_masked(adjacency: jax.Array, labels: jax.Array) -> jax.Array:
     k_in = onehot.T @ a.sum(axis=0)
     q = jnp.sum(inside / safe_m - k_out * k_in / safe_m**2)
     return jnp.where(m > 0, q, 0).astype(dtype)
+
+
+def _edge_values(adjacency: jax.Array, mask: jax.Array, weighted: bool, dtype) -> jax.Array:
+    """[n, n] in ``dtype``: the edges among masked nodes, as 0/1 or (weighted) as |w|."""
+    inside = mask[:, None] & mask[None, :]
+    if weighted:
+        return jnp.where(inside, jnp.abs(adjacency), 0).astype(dtype)
+    return ((adjacency != 0) & inside).astype(dtype)
 
 
 def _float_dtype(x) -> jnp.dtype:

@@ -16,6 +16,7 @@ import numpy as np
 
 from evojax_mod import records
 from evojax_mod.experiments.registry import experiment_for
+from evojax_mod.report.runfiles import run_champions
 from evojax_mod.modularity import max_q, normalised_modularity
 
 ANALYSIS = "analysis.json"
@@ -36,10 +37,14 @@ def evolved_q_max(run_dir: str | Path, n_starts: int = 5) -> dict:
     Q_real) of each seed's final champion. Returns {"value", "sd", "n_runs", "run"}."""
     run_dir = Path(run_dir)
     config = records.read_config(run_dir)
-    if config.objectives.maximise != "modularity":
-        raise ValueError(f"run '{run_dir}' did not evolve for Q (objectives.maximise is "
-                         f"'{config.objectives.maximise}', Q_max needs 'modularity')")
-    champions = records.read_champions(run_dir)
+    # only the single-objective selections have a `maximise` (Pareto ones have objectives lists)
+    maximise = getattr(config.objectives, "maximise", None)
+    if maximise != "modularity":
+        what = (f"its config.yaml has objectives.maximise: {maximise}" if maximise
+                else f"its config.yaml's selection, {config.selection.kind}, has no objectives.maximise")
+        raise ValueError(f"run '{run_dir}' did not evolve for Q ({what}; Q_max needs objectives.maximise: "
+                         f"modularity)")
+    champions = run_champions(run_dir)
     index = len(champions["generation"]) - 1
     n_seeds = next(v for k, v in champions.items() if k.startswith("champion_")).shape[0]
     qs = [max_q(champion_graph(config, champions, s, index)[0], n_starts=n_starts)[0] for s in range(n_seeds)]
@@ -58,7 +63,7 @@ def analyze_qm(run_dir: str | Path, n_random: int = 200, rewire: str | None = No
     keeps the nulls feed-forward); default the experiment's ``qm_null``."""
     run_dir = Path(run_dir)
     config = records.read_config(run_dir)
-    champions = records.read_champions(run_dir)
+    champions = run_champions(run_dir)
     rewire = rewire or experiment_for(config).qm_null
     index = len(champions["generation"]) - 1
     rng = np.random.default_rng(seed)
@@ -89,11 +94,18 @@ def qm_label(content: dict) -> str:
     return f"Qm (Louvain, {content['rewire']} nulls, {rule})"
 
 
-def read_qm(run_dir: Path, generation: int) -> tuple[np.ndarray, str] | None:
+def read_qm(run_dir: Path, generation: int, seeds: int | None = None) -> tuple[np.ndarray, str] | None:
     """(Qm per seed [S], ``qm_label``) from RUN/analysis.json when it was computed at
-    ``generation``; None otherwise."""
+    ``generation``; None otherwise. A file whose fields do not parse, or that holds other
+    than ``seeds`` champions, is a one-line RunError."""
     content = records.read_analysis(run_dir, ANALYSIS, generation)
     if content is None:
         return None
-    values = np.array([np.nan if c is None else c["qm"] for c in content["champions"]], float)
-    return values, qm_label(content)
+    try:
+        values = np.array([np.nan if c is None else float(c["qm"]) for c in content["champions"]], float)
+        label = qm_label(content)
+    except (KeyError, TypeError, ValueError):
+        raise records.damaged(Path(run_dir) / ANALYSIS, "its fields are not those of a Qm analysis") from None
+    if values.ndim != 1 or (seeds is not None and values.size != seeds):
+        raise records.damaged(Path(run_dir) / ANALYSIS, f"it holds {values.size} champions, the run {seeds} seeds")
+    return values, label

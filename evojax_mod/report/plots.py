@@ -16,14 +16,11 @@ from matplotlib.lines import Line2D
 
 from evojax_mod import records
 from evojax_mod.experiments.registry import experiment_for
+from evojax_mod.report.runfiles import run_champions
 from evojax_mod.report.stats import curve_with_ci
 from evojax_mod.report.summaries import (champion_networks, final_table, metric_curves,
                                          run_labels, shared_generations, snapshot_index)
 
-CURVE_PANELS = (("best_performance", "best performance"), ("champion_q", "champion Q"))
-COMPARE_PANELS = (("champion_q", "final Q"), ("qm", "Qm"), ("champion_cost", "cost (opt. placement)"),
-                  ("champion_edges", "edges"), ("champion_gates", "active gates"),
-                  ("champion_neurons", "active neurons"), ("champion_performance", "performance"))
 POSITIVE, NEGATIVE, INACTIVE = "tab:blue", "tab:red", "0.85"
 # Module colours: Dark2 has no pure blue or red, so nodes stay distinct from edge signs.
 MODULE_COLOURS = colormaps["Dark2"].colors
@@ -37,13 +34,20 @@ def _save(fig: Figure, path: Path) -> Path:
     return path
 
 
+def _placed(exp, where: str) -> list[tuple[str, str]]:
+    """(name, label) of the experiment's metrics that report draws at ``where`` (`FIGURES`)."""
+    return [(m.name, m.label) for m in exp.metric_specs if where in m.figures]
+
+
 def plot_curves(run_dir: Path, path: Path) -> Path:
-    """Best performance and champion Q over generations: median over seeds (line) and its
-    95% bootstrap CI (band). Returns ``path``."""
+    """The experiment's curve metrics (``figures`` "curves") over generations: median over
+    seeds (line) and its 95% bootstrap CI (band), one panel each. Returns ``path``."""
     generations, curves = metric_curves(run_dir)
-    n_seeds = curves["champion_q"].shape[0]
-    fig = Figure(figsize=(10, 3.8), layout="constrained")
-    for ax, (key, label) in zip(fig.subplots(1, 2), CURVE_PANELS):
+    config = records.read_config(run_dir)
+    panels = _placed(experiment_for(config), "curves")
+    n_seeds = curves[panels[0][0]].shape[0]
+    fig = Figure(figsize=(5 * len(panels), 3.8), layout="constrained")
+    for ax, (key, label) in zip(np.atleast_1d(fig.subplots(1, len(panels))), panels):
         median, low, high = curve_with_ci(generations, curves[key])
         ax.fill_between(generations, low, high, alpha=0.3, linewidth=0, label="95% CI")
         # A run logged once has a single point, which a line alone would not show.
@@ -52,7 +56,7 @@ def plot_curves(run_dir: Path, path: Path) -> Path:
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
-    fig.suptitle(f"{records.read_config(run_dir).name}: median over {n_seeds} seeds")
+    fig.suptitle(f"{config.name}: median over {n_seeds} seeds")
     return _save(fig, path)
 
 
@@ -97,9 +101,9 @@ def plot_champions(run_dir: Path, path: Path, generation: int = -1, max_seeds: i
     """
     config = records.read_config(run_dir)
     exp = experiment_for(config)
-    champions = records.read_champions(run_dir)
+    champions = run_champions(run_dir)
     generations, curves = metric_curves(run_dir)
-    logged = shared_generations(generations, champions)
+    logged = shared_generations(generations, champions, run_dir)
     chosen = int(logged[snapshot_index(logged, generation)])
     networks = champion_networks(exp, champions, snapshot_index(champions["generation"], chosen))
     networks = networks[:max_seeds]
@@ -110,10 +114,11 @@ def plot_champions(run_dir: Path, path: Path, generation: int = -1, max_seeds: i
     n_rows = math.ceil(len(networks) / n_cols)
     fig = Figure(figsize=(3.2 * n_cols, 2.1 * n_rows + 0.7), layout="constrained")
     axes = np.atleast_1d(fig.subplots(n_rows, n_cols)).ravel()
+    titled = _placed(exp, "title")
     for seed, (ax, network) in enumerate(zip(axes, networks)):
         _draw_network(ax, network, x, y)
-        ax.set_title(f"seed {seed}  Q={curves['champion_q'][seed, t]:.2f}  "
-                     f"perf={curves['champion_performance'][seed, t]:.3f}", fontsize=9)
+        values = "\n".join(f"{label} {curves[key][seed, t]:.3g}" for key, label in titled)
+        ax.set_title(f"seed {seed}\n{values}", fontsize=8)
     for ax in axes[len(networks):]:
         ax.set_axis_off()
     handles = [Line2D([], [], color=POSITIVE, label="positive weight"),
@@ -125,13 +130,13 @@ def plot_champions(run_dir: Path, path: Path, generation: int = -1, max_seeds: i
 
 
 def draw_compare(tables: list[dict], labels: list[str], path: Path) -> Path:
-    """Box plots with every seed's value overlaid, one box per run, for final Q, cost, edges
-    and performance. tables: ``final_table`` dicts. Returns ``path``."""
-    fig = Figure(figsize=(3.0 * sum(all(k in t for t in tables) for k, _ in COMPARE_PANELS), 3.8),
-                 layout="constrained")
+    """Box plots with every seed's value overlaid, one box per run, for each panel that every
+    table has (``final_table``'s "panels": the metrics placed at "compare", and Qm where
+    analysed). Returns ``path``."""
+    panels = [(key, title) for key, title in tables[0]["panels"] if all(key in t for t in tables)]
+    fig = Figure(figsize=(3.0 * max(1, len(panels)), 3.8), layout="constrained")
     rng = np.random.default_rng(0)
     positions = np.arange(1, len(tables) + 1)
-    panels = [(key, title) for key, title in COMPARE_PANELS if all(key in t for t in tables)]
     for ax, (key, title) in zip(fig.subplots(1, len(panels), squeeze=False)[0], panels):
         values = [t[key][~np.isnan(t[key])] for t in tables]
         ax.boxplot(values, positions=positions, widths=0.5, showfliers=False,

@@ -11,18 +11,19 @@ champions.npz (the two files are replaced one after the other).
 """
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from evojax_mod import records
+from evojax_mod import records, treepaths
+from evojax_mod.records import RunError
 from evojax_mod.evolvability import read_adaptation
 from evojax_mod.experiments.base import Network
 from evojax_mod.experiments.registry import experiment_for
-from evojax_mod.modularity import leicht_newman, left_right_split
+from evojax_mod.modularity import left_right_split
 from evojax_mod.report.analysis import read_qm
+from evojax_mod.report.runfiles import run_champions, run_metrics
 from evojax_mod.report.stats import bootstrap_ci, mann_whitney
 from evojax_mod.tasks import sub_goal_detectors
 
@@ -47,9 +48,9 @@ class ChampionNetwork:
 
 def metric_curves(run_dir: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """(generations int [T], {metric name: float [S, T]}) over the generations all seeds logged."""
-    m = records.read_metrics(run_dir)
+    m = run_metrics(run_dir)
     if m["seed"].size == 0:
-        raise ValueError(f"run directory '{run_dir}': metrics.csv has no rows yet")
+        raise records.damaged(Path(run_dir) / records.METRICS, "it has no rows")
     seeds = m["seed"].astype(int)
     n_seeds = seeds.max() + 1
     all_generations, t = np.unique(m["generation"].astype(int), return_inverse=True)
@@ -66,18 +67,9 @@ def metric_curves(run_dir: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     return all_generations[complete], curves
 
 
-def _partition(adjacency: np.ndarray, nodes: np.ndarray, max_depth: int | None) -> np.ndarray:
-    """Leicht–Newman labels int [N] of the subgraph on ``nodes`` (bool [N]), -1 elsewhere."""
-    keep = np.flatnonzero(nodes)
-    labels = np.full(nodes.shape, -1, dtype=int)
-    labels[keep] = leicht_newman(adjacency[np.ix_(keep, keep)], max_depth=max_depth)
-    return labels
-
-
 def champion_network(exp, genome) -> ChampionNetwork:
-    network = exp.network(genome)
-    return ChampionNetwork(network=network, modules=_partition(network.edges, network.nodes, None),
-                           halves=_partition(network.edges, network.nodes, 1))
+    return ChampionNetwork(network=exp.network(genome), modules=exp.modules(genome),
+                           halves=exp.modules(genome, top_only=True))
 
 
 def champion_networks(exp, champions: dict[str, np.ndarray], index: int) -> list[ChampionNetwork]:
@@ -85,7 +77,7 @@ def champion_networks(exp, champions: dict[str, np.ndarray], index: int) -> list
 
     champions: the dict of ``records.read_champions`` (arrays [S, T, ...]).
     """
-    n_seeds = champions[f"champion_{dataclasses.fields(exp.genome_class)[0].name}"].shape[0]
+    n_seeds = champions[f"champion_{treepaths.leaf_names(exp.champion_template)[0]}"].shape[0]
     return [champion_network(exp, exp.genome_from_record(champions, s, index)) for s in range(n_seeds)]
 
 
@@ -129,18 +121,22 @@ def snapshot_index(logged: np.ndarray, generation: int) -> int:
     return int(hits[0])
 
 
-def shared_generations(generations: np.ndarray, champions: dict[str, np.ndarray]) -> np.ndarray:
-    """Generations int [T'] present both in the complete metric curves and in the champions."""
+def shared_generations(generations: np.ndarray, champions: dict[str, np.ndarray],
+                       run_dir: Path | str = "RUN") -> np.ndarray:
+    """Generations int [T'] present both in the complete metric curves and in the champions
+    (of ``run_dir``, which a RunError names when they share none)."""
     shared = np.intersect1d(generations, champions["generation"])
     if shared.size == 0:
-        raise ValueError("metrics.csv and champions.npz share no logged generation")
+        raise RunError(f"run directory '{run_dir}': metrics.csv and champions.npz share no logged generation "
+                       f"(one is another run's?); `evojax-mod resume {run_dir}` writes both again from "
+                       f"checkpoint.npz")
     return shared
 
 
 def logged_generations(run_dir: Path) -> np.ndarray:
     """Generations present for every seed in both metrics.csv and champions.npz, int [T]."""
     generations, _ = metric_curves(Path(run_dir))
-    return shared_generations(generations, records.read_champions(Path(run_dir)))
+    return shared_generations(generations, run_champions(run_dir), run_dir)
 
 
 def final_table(run_dir: Path, generation: int | None = None) -> dict:
@@ -156,8 +152,8 @@ def final_table(run_dir: Path, generation: int | None = None) -> dict:
     """
     run_dir = Path(run_dir)
     generations, curves = metric_curves(run_dir)
-    champions = records.read_champions(run_dir)
-    shared = shared_generations(generations, champions)
+    champions = run_champions(run_dir)
+    shared = shared_generations(generations, champions, run_dir)
     final = int(shared[-1]) if generation is None else int(generation)
     if final not in shared:
         raise ValueError(f"generation {final} is not logged in {run_dir}; latest: {int(shared[-1])}")
@@ -179,14 +175,36 @@ def final_table(run_dir: Path, generation: int | None = None) -> dict:
             continue
         table[name] = values
         rows += ((title, name, "fraction"),)
-    qm = read_qm(run_dir, final)
+    qm = read_qm(run_dir, final, table["seeds"])
     if qm is not None:
         table["qm"], table["qm_label"] = qm
-    adapted = read_adaptation(run_dir, final)
+    adapted = read_adaptation(run_dir, final, table["seeds"])
     if adapted is not None:
         table["adaptation"], table["adaptation_label"] = adapted
     table["rows"] = rows
+    table["panels"] = [(m.name, m.label) for m in exp.metric_specs if "compare" in m.figures]
+    if "qm" in table:
+        table["panels"].insert(1, ("qm", "Qm"))
+    if config.sweep.key:
+        setting = config.sweep.key.rsplit(".", 1)[1]
+        table["sweep"] = (setting, curves[setting][:, t])
     return table
+
+
+def split_sweep(table: dict) -> list[tuple[str, dict]]:
+    """A table of a sweep run as one (label suffix, table) per swept value, each holding that
+    value's seeds (in the order swept); [("", table)] for any other run."""
+    if "sweep" not in table:
+        return [("", table)]
+    setting, values = table["sweep"]
+    parts = []
+    for value in dict.fromkeys(values.tolist()):
+        chosen = values == value
+        part = {k: (v[chosen] if isinstance(v, np.ndarray) and v.shape == values.shape else v)
+                for k, v in table.items() if k != "sweep"}
+        part["seeds"] = int(chosen.sum())
+        parts.append((f" {setting}={value:g}", part))
+    return parts
 
 
 def run_labels(run_dirs: list[Path], names: list[str]) -> list[str]:

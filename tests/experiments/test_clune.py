@@ -92,11 +92,9 @@ def test_configs_that_differ_only_in_run_length_or_seeds_share_compiled_programs
     assert not np.array_equal(state.parents.edge_mask, full_run.state.parents.edge_mask)  # seed 7 is not seed 0
 
 
-def test_run_refuses_to_overwrite_and_resume_needs_a_checkpoint(full_run, tmp_path):
+def test_run_refuses_to_overwrite_a_finished_run(full_run):
     with pytest.raises(RunError, match="exists and is not empty"):
         run(small_config(), full_run.run_dir, progress=False)
-    with pytest.raises(RunError, match="nothing to resume"):
-        run(small_config(), tmp_path / "none", resume=True, progress=False)
 
 
 def test_step_keeps_population_and_improves_over_random(full_run):

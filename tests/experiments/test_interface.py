@@ -35,6 +35,12 @@ NEW_TASK_CONFIGS = {
                 "genome": {"kind": "threshold", "layers": [6, 6, 3, 1], "fan_in": [3, 3, 2]},
                 "selection": {"kind": "elitist", "elite": 6},
                 "schedule": {"kind": "rmvg", "period": 2, "family": "all", "holdout": ["M & N & X"]}},
+    "optax": {"task": {"name": "test-six"}, "genome": {"kind": "mlp", "layers": [6, 6, 3, 1]},
+              "selection": {"kind": "optax", "rule": "sgd", "momentum": 0.9},
+              "schedule": {"kind": "mvg", "goals": ["(M ^ N) & X", "M if X else N"], "period": 2}},
+    "evosax": {"task": {"name": "test-six"}, "genome": {"kind": "mlp", "layers": [6, 6, 3, 1], "activation": "relu"},
+               "selection": {"kind": "evosax", "strategy": "snes"},
+               "schedule": {"kind": "rmvg", "period": 2, "family": "all", "holdout": ["M & N & X"]}},
 }
 
 
@@ -51,7 +57,7 @@ def test_a_task_defined_in_a_test_runs_through_every_experiment(kind, tmp_path):
     assert np.all((m["best_performance"] <= 1) & (m["champion_q"] <= 1))
     task = six_input_task()
     goals = set(np.unique(m["goal"]).astype(int))
-    if kind == "nsga2":
+    if kind in ("nsga2", "optax"):
         assert goals <= {goal_code(task, "(M ^ N) & X"), goal_code(task, "M if X else N")}
     else:
         assert goal_code(task, "M & N & X") not in goals and len(goals) >= 2

@@ -1,0 +1,85 @@
+"""A Boolean task as a problem for differentiable families: inputs, targets, a smooth loss
+and the scores a researcher reads.
+
+Inputs are the task's P patterns as -1 (off) / +1 (on), what Clune's networks read. The
+network's single output is a logit: positive reads as 1. Signs:
+
+    loss            MINIMISED: mean binary cross-entropy of the logits against the goal's
+                    truth table, plus the regularisers below, each times its traced weight
+    performance     MAXIMISED: fraction of patterns whose thresholded output matches the goal
+    l1              MINIMISED: sum of |w| over every weight (biases excluded)
+    wiring          MINIMISED: sum of |w_ij| * |pos_i - pos_j| over every edge, the
+                    distance-weighted L1 of brain-inspired modular training (BIMT), with the
+                    family's node coordinates as positions
+
+The regulariser weights are settings (traced), so a sweep over them is one compiled program.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from evojax_mod.families.base import Differentiable
+from evojax_mod.tasks import BooleanTask
+
+REGULARISERS = ("l1", "wiring")
+
+
+@dataclass(frozen=True, eq=False)
+class BooleanProblem:
+    """task: the Boolean task; target: goal code (int32, traced) -> bool [P], the schedule's
+    reading of a goal. batch_size: patterns per loss evaluation, 0 = all P (full batch);
+    smaller batches are drawn without replacement with the step's key."""
+
+    task: BooleanTask
+    target: callable
+    batch_size: int = 0
+
+    def inputs(self) -> jax.Array:
+        """float32 [P, n_inputs] in {-1, +1}."""
+        return jnp.asarray(self.task.inputs_pm1())
+
+    def batch(self, key, goal) -> tuple[jax.Array, jax.Array]:
+        """(inputs float32 [B, n], targets float32 [B] in {0, 1}) for one loss evaluation."""
+        x, y = self.inputs(), self.target(goal).astype(jnp.float32)
+        if self.batch_size == 0 or self.batch_size >= x.shape[0]:
+            return x, y
+        rows = jax.random.choice(key, x.shape[0], (self.batch_size,), replace=False)
+        return x[rows], y[rows]
+
+    def data_loss(self, family: Differentiable, params, x, y) -> jax.Array:
+        """float32 []: mean binary cross-entropy of the first output's logits (minimised)."""
+        logits = family.apply(params, x)[:, 0]
+        return jnp.mean(optax.sigmoid_binary_cross_entropy(logits, y))
+
+    def loss(self, family: Differentiable, params, x, y, settings: dict) -> jax.Array:
+        """float32 []: the training loss (minimised), data loss plus weighted regularisers."""
+        total = self.data_loss(family, params, x, y)
+        graph = family.graph(params)
+        for name in REGULARISERS:
+            total = total + settings[name] * REGULARISER_FUNCTIONS[name](family, graph)
+        return total
+
+    def performance(self, family: Differentiable, params, goal) -> jax.Array:
+        """float32 [] in [0, 1], maximised: fraction of all P patterns answered right."""
+        logits = family.apply(params, self.inputs())[:, 0]
+        return jnp.mean((logits > 0) == self.target(goal))
+
+
+def l1_minimise(family, graph) -> jax.Array:
+    """float32 []: summed |w| over the present edges."""
+    return jnp.sum(graph.magnitude)
+
+
+def wiring_minimise(family, graph) -> jax.Array:
+    """float32 []: summed |w_ij| * Euclidean distance between the nodes' coordinates."""
+    x, y = (np.asarray(c, np.float32) for c in family.coordinates)
+    distance = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
+    return jnp.sum(graph.magnitude * distance)
+
+
+REGULARISER_FUNCTIONS = {"l1": l1_minimise, "wiring": wiring_minimise}
