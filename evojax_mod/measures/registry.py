@@ -23,7 +23,7 @@ import jax
 import numpy as np
 
 from evojax_mod.experiments.base import SUMMARIES
-from evojax_mod.measures import maxq
+import evojax_mod.measures.maxq as maxq
 from evojax_mod.measures.clusterability import clusterability
 from evojax_mod.measures.coactivation import coactivation_clusterability
 from evojax_mod.measures.information import binned_mi, boolean_mi
