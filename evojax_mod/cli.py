@@ -194,8 +194,22 @@ def _cmd_compare(args) -> int:
 
 def _cmd_analyze(args) -> int:
     import numpy as np
+    from evojax_mod.measures import REGISTRY
     from evojax_mod.report.analysis import analyze_qm, evolved_q_max, qm_label
     _check_runs([args.run_dir] + ([args.q_max_from] if args.q_max_from else []))
+    names = [n.strip() for n in args.measures.split(",") if n.strip()]
+    allowed = ["qm", *REGISTRY]
+    unknown = [n for n in names if n not in allowed]
+    if unknown or not names:
+        return _fail(f"--measures: expected a comma-separated list of {', '.join(allowed)}, got {args.measures!r}")
+    others = [n for n in names if n != "qm"]
+    if others:
+        try:
+            _report_measures(Path(args.run_dir), others)
+        except ValueError as err:  # a measure that does not apply to these networks, named
+            return _fail(f"--measures: {err}")
+    if "qm" not in names:
+        return 0
     evolved = None
     if args.q_max_from:
         try:
@@ -210,6 +224,24 @@ def _cmd_analyze(args) -> int:
           f"{content['n_random']} nulls each: median {median}, per seed {np.round(qm, 3).tolist()}")
     print(f"written: {Path(args.run_dir) / 'analysis.json'}")
     return 0
+
+
+def _report_measures(run_dir: Path, names: list[str]) -> None:
+    """Compute the registry's measures on the final champions, print each column's median and
+    95 % interval, and say where the table went."""
+    import numpy as np
+    from evojax_mod.measures import REGISTRY
+    from evojax_mod.report.measured import MEASURES_FILE, measure_champions
+    from evojax_mod.report.stats import bootstrap_ci
+    table = measure_champions(run_dir, names)
+    print(f"measures of the champions at generation {int(table['generation'][0])} "
+          f"({len(table['seed'])} seeds): median [95% CI]")
+    for name in names:
+        for column in REGISTRY[name].columns:
+            values = table[column][np.isfinite(table[column])]
+            text = "n/a" if values.size == 0 else "{:.4g} [{:.4g}, {:.4g}]".format(*bootstrap_ci(values))
+            print(f"  {column:<12} {text}   {REGISTRY[name].label}")
+    print(f"written: {run_dir / MEASURES_FILE}")
 
 
 def _cmd_adapt(args) -> int:
@@ -334,9 +366,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--generation", type=int, help="compare at this generation (default: the latest all runs logged)")
     p.set_defaults(func=_cmd_compare)
 
-    p = sub.add_parser("analyze", help="post-hoc measures of the final champions (Qm) into RUN/analysis.json")
+    p = sub.add_parser("analyze", help="post-hoc measures of the final champions: Qm into RUN/analysis.json, "
+                                       "the measures registry into RUN/measures.csv")
     p.add_argument("run_dir")
-    p.add_argument("--measures", default="qm", choices=["qm"], help="what to compute")
+    p.add_argument("--measures", default="qm",
+                   help="comma-separated: qm (normalised modularity with nulls, into analysis.json) and any "
+                        "of evojax_mod.measures' registry (q, qw, qu, louvain, leiden, ncut, coact, mi, "
+                        "mi_bool: on the final champions, into measures.csv)")
     p.add_argument("--n-random", type=int, default=200, help="degree-preserving randomisations per champion")
     p.add_argument("--rewire", choices=["undirected", "directed", "layered"],
                    help="null model (default: undirected for the elitist experiments, layered for layered nets)")

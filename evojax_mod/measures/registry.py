@@ -78,14 +78,22 @@ def _coactivation(activations, hidden, **options):
     return {"coact_ncut": out["ncut"], "coact_p": out["ncut_p"], "coact_z": out["ncut_z"]}
 
 
-def _group_mi(activations, groups, **options):
+def _groups(activations, groups):
+    """The activations of group 0 and group 1, or None when either has no unit (a network of
+    one module has no information between modules: the measure is NaN)."""
     acts, groups = np.asarray(activations), np.asarray(groups)
-    return binned_mi(acts[groups == 0], acts[groups == 1], **options)["mi"]
+    first, second = acts[groups == 0], acts[groups == 1]
+    return None if len(first) == 0 or len(second) == 0 else (first, second)
+
+
+def _group_mi(activations, groups, **options):
+    pair = _groups(activations, groups)
+    return np.nan if pair is None else binned_mi(*pair, **options)["mi"]
 
 
 def _group_boolean_mi(activations, groups):
-    acts, groups = np.asarray(activations), np.asarray(groups)
-    return boolean_mi(acts[groups == 0], acts[groups == 1])
+    pair = _groups(activations, groups)
+    return np.nan if pair is None else boolean_mi(*pair)
 
 
 REGISTRY: dict[str, Measure] = {m.name: m for m in (

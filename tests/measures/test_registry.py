@@ -53,3 +53,10 @@ def test_errors_name_the_problem():
         compute(["nope"], population())
     with pytest.raises(KeyError, match="layer"):
         compute(["ncut"], population())
+
+
+def test_information_between_modules_is_nan_for_a_network_of_one_module():
+    activations = np.random.default_rng(0).integers(0, 2, (1, 1, 4, 16)).astype(float)
+    one_module = np.zeros((1, 1, 4), int)
+    table = compute(["mi", "mi_bool"], {"activations": activations, "groups": one_module})
+    assert np.isnan(table["mi"]).all() and np.isnan(table["mi_bool"]).all()

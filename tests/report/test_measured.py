@@ -1,0 +1,56 @@
+"""`analyze --measures` on a run's champions: the registry's measures of every seed's final
+champion, equal to the measures taken on its network directly, written to RUN/measures.csv; an
+unknown measure is one line and exit 2."""
+import csv
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from evojax_mod import cli, records
+from evojax_mod.config import config_from_dict
+from evojax_mod.experiments.registry import experiment_for
+from evojax_mod.measures.spectral_kl import spectral_kl_q
+from evojax_mod.report.measured import MEASURES_FILE, measure_champions
+from evojax_mod.runner import run
+
+SMALL = {"population": 24, "generations": 6, "seeds": 2, "log_every": 3, "checkpoint_every": 6}
+# a layered champion of 6 generations may have no network at all; these start with many edges
+DENSE = {"init_connections": [60, 100]}
+CONFIGS = {
+    "layered": {"genome": DENSE, "run": SMALL},
+    "mlp": {"genome": {"kind": "mlp"}, "selection": {"kind": "optax"}, "run": SMALL},
+}
+
+
+@pytest.fixture(scope="module", params=sorted(CONFIGS))
+def run_dir(request, tmp_path_factory):
+    out = tmp_path_factory.mktemp(request.param) / "run"
+    run(config_from_dict(CONFIGS[request.param]), out, progress=False)
+    return out
+
+
+def test_measures_of_the_champions_equal_the_measures_of_their_networks(run_dir):
+    table = measure_champions(run_dir, ["qw", "mi", "ncut"])
+    assert table["seed"].tolist() == [0, 1] and set(table["generation"]) == {6}
+    exp = experiment_for(records.read_config(run_dir))
+    champions = records.read_champions(run_dir)
+    for s in range(2):
+        network = exp.network(exp.genome_from_record(champions, s, -1))
+        direct = spectral_kl_q(jnp.asarray(network.adjacency, jnp.float32), jnp.asarray(network.nodes))
+        assert table["qw"][s] == pytest.approx(float(direct), abs=1e-6)
+    assert np.all(np.isfinite(table["ncut"])) and not np.all(np.isnan(table["mi"]))
+    with open(run_dir / MEASURES_FILE) as f:
+        written = list(csv.DictReader(f))
+    assert [float(r["qw"]) for r in written] == pytest.approx(table["qw"].tolist())
+
+
+def test_analyze_refuses_an_unknown_measure_in_one_line(run_dir, capsys):
+    assert cli.main(["analyze", str(run_dir), "--measures", "qw,bogus"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--measures" in err[0] and "bogus" in err[0]
+    assert cli.main(["analyze", str(run_dir), "--measures", "qw,louvain"]) == 0
+    assert "qw" in capsys.readouterr().out
+    # exact Boolean MI needs 0/1 node values; neither network has them: one line, exit 2
+    assert cli.main(["analyze", str(run_dir), "--measures", "mi_bool"]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
