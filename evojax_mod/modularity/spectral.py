@@ -149,7 +149,9 @@ def leicht_newman_masked(adjacency: jax.Array, node_mask: jax.Array, weighted: b
 
     def cond(state):
         _, ptr, n_comm = state
-        return (ptr < n_comm) & ((n_comm == 1) | (not top_only))
+        if top_only:  # one split at most: stop once the top group has been split or kept
+            return (ptr < n_comm) & (n_comm == 1)
+        return ptr < n_comm
 
     def body(state):
         labels, ptr, n_comm = state
@@ -254,10 +256,9 @@ def directed_q_masked(adjacency: jax.Array, labels: jax.Array, weighted: bool = 
 
 def _edge_values(adjacency: jax.Array, mask: jax.Array, weighted: bool, dtype) -> jax.Array:
     """[n, n] in ``dtype``: the edges among masked nodes, as 0/1 or (weighted) as |w|."""
-    inside = mask[:, None] & mask[None, :]
     if weighted:
-        return jnp.where(inside, jnp.abs(adjacency), 0).astype(dtype)
-    return ((adjacency != 0) & inside).astype(dtype)
+        return jnp.where(mask[:, None] & mask[None, :], jnp.abs(adjacency), 0).astype(dtype)
+    return ((adjacency != 0) & mask[:, None] & mask[None, :]).astype(dtype)
 
 
 def _float_dtype(x) -> jnp.dtype:
