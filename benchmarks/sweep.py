@@ -45,7 +45,7 @@ def main() -> None:
         separate_wall = time.perf_counter() - start
     same = all(np.array_equal(swept.rows[i * args.seeds:(i + 1) * args.seeds], r.rows) for i, r in enumerate(separate))
     print(f"machine: {bench.machine()}")
-    print(f"| path | runs | compile s | run s | wall s |")
+    print("| path | runs | compile s | run s | wall s |")
     print("|---|---:|---:|---:|---:|")
     print(f"| one sweep of {len(RATES)} rates | 1 | {swept.compile_seconds:.1f} | {swept.run_seconds:.2f} "
           f"| {sweep_wall:.1f} |")

@@ -196,9 +196,10 @@ def _cmd_analyze(args) -> int:
     import numpy as np
     from evojax_mod.measures import REGISTRY
     from evojax_mod.report.analysis import analyze_qm, evolved_q_max, qm_label
+    from evojax_mod.report.measured import BROADNESS
     _check_runs([args.run_dir] + ([args.q_max_from] if args.q_max_from else []))
     names = [n.strip() for n in args.measures.split(",") if n.strip()]
-    allowed = ["qm", *REGISTRY]
+    allowed = ["qm", *REGISTRY, *BROADNESS]
     unknown = [n for n in names if n not in allowed]
     if unknown or not names:
         return _fail(f"--measures: expected a comma-separated list of {', '.join(allowed)}, got {args.measures!r}")
@@ -231,16 +232,18 @@ def _report_measures(run_dir: Path, names: list[str]) -> None:
     95 % interval, and say where the table went."""
     import numpy as np
     from evojax_mod.measures import REGISTRY
-    from evojax_mod.report.measured import MEASURES_FILE, measure_champions
+    from evojax_mod.report.measured import BROADNESS, MEASURES_FILE, measure_champions
     from evojax_mod.report.stats import bootstrap_ci
     table = measure_champions(run_dir, names)
     print(f"measures of the champions at generation {int(table['generation'][0])} "
           f"({len(table['seed'])} seeds): median [95% CI]")
     for name in names:
-        for column in REGISTRY[name].columns:
+        columns, label = (BROADNESS[name][0], name) if name in BROADNESS else (REGISTRY[name].columns,
+                                                                              REGISTRY[name].label)
+        for column in columns:
             values = table[column][np.isfinite(table[column])]
             text = "n/a" if values.size == 0 else "{:.4g} [{:.4g}, {:.4g}]".format(*bootstrap_ci(values))
-            print(f"  {column:<12} {text}   {REGISTRY[name].label}")
+            print(f"  {column:<20} {text}   {label}")
     print(f"written: {run_dir / MEASURES_FILE}")
 
 
@@ -372,7 +375,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--measures", default="qm",
                    help="comma-separated: qm (normalised modularity with nulls, into analysis.json) and any "
                         "of evojax_mod.measures' registry (q, qw, qu, louvain, leiden, ncut, coact, mi, "
-                        "mi_bool: on the final champions, into measures.csv)")
+                        "mi_bool: on the final champions, into measures.csv) and the basin-broadness "
+                        "measures hessian and llc (champions with a differentiable form)")
     p.add_argument("--n-random", type=int, default=200, help="degree-preserving randomisations per champion")
     p.add_argument("--rewire", choices=["undirected", "directed", "layered"],
                    help="null model (default: undirected for the elitist experiments, layered for layered nets)")

@@ -51,8 +51,9 @@ def batch_inputs(exp, rc) -> tuple[jax.Array, dict | None]:
 @partial(jax.jit, static_argnums=(0, 2))
 def batched_init(exp, keys, seed_batch: int, settings=None):
     """Initial states of all seeds (leading axis S), laid out over devices and batches as
-    `batched_chunk` is; ``settings`` ({name: [S]}, `batch_inputs`) go to each seed's init. Their metrics row comes from the chunk program (`run_chunk` with no
-    generations), so the metrics compile once. One seed at a time compiles faster, too
+    `batched_chunk` is; ``settings`` ({name: [S]}, `batch_inputs`) go to each seed's init.
+    Their metrics row comes from the chunk program (`run_chunk` with no generations), so the
+    metrics compile once. One seed at a time compiles faster, too
     (quickstart at population 200 on a 2-core CPU: 8.3 s against 19.9 s for a vmap of its 4
     seeds)."""
     if settings is None:

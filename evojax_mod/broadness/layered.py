@@ -25,7 +25,8 @@ The target (the data passed to `LayeredProblem.loss`). `task_data`: the goal's +
 the loss of the genome's task, not at a minimum under a smooth gain, so the Hessian can be
 indefinite (use the Gauss-Newton matrix, `spectra.jtj`). `LayeredProblem.self_data`: the
 surrogate's own outputs at the genome's weights, an exact zero-loss optimum where H = J^T J is
-the Gram matrix of the behavioural gradients (the broadness post's setting, measures.md §4.1)
+the Gram matrix of the behavioural gradients (the setting of the broadness hypothesis: basin
+flatness counted by the independent features the network computes)
 and the LLC's w* is a true minimum.
 """
 from __future__ import annotations

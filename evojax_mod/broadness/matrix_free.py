@@ -74,7 +74,7 @@ class TraceEstimate(NamedTuple):
 def hutchinson_trace(matvec: Callable, key, dim: int, *, num_probes: int = 100,
                      dtype=jnp.float32, mask: jax.Array | None = None) -> TraceEstimate:
     """Hutchinson's estimate of tr(A) with Rademacher probes (variance per probe
-    2 (||A||_F^2 - sum_i A_ii^2), measures.md §4.2), with its standard error.
+    2 (||A||_F^2 - sum_i A_ii^2), Hutchinson 1990), with its standard error.
     With a mask: the trace of the present submatrix (absent probe entries are zeroed)."""
     sampler = stochtrace.sampler_signs(jnp.zeros(dim, dtype), num=num_probes)
     estimate = stochtrace.estimator_monte_carlo_mean_and_sem(stochtrace.monte_carlo_trace(), sampler)

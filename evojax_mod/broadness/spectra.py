@@ -8,7 +8,8 @@ parameters' dtype; eigenvalues are ascending, in loss units per unit parameter s
 
 * Hessian H = d^2 L / d theta^2, exact (forward-over-reverse), symmetric, may be indefinite.
 * J^T J, J = d f / d theta [M, P]: with L = (1/2) sum (f - y)^2 this equals H at a zero-loss
-  optimum (measures.md §4.1); with a mean over N patterns divide by N, without the 1/2 double.
+  optimum, where the residual term of the Hessian vanishes; with a mean over N patterns divide
+  by N, without the 1/2 double.
 * Gauss-Newton G = J^T (d^2 l / d f^2) J for a loss l of the outputs: PSD when l is convex in f;
   it is H minus the residual term sum_k (dl/df_k) d^2 f_k / d theta^2.
 

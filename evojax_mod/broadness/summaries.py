@@ -31,8 +31,8 @@ def trace(eigs: jax.Array) -> jax.Array:
 
 
 def default_tolerance(eigs: jax.Array) -> jax.Array:
-    """[...]: n_present * machine epsilon of the eigenvalues' dtype, the rank tolerance of
-    measures.md §4.1 with N <= P (1.2e-5 for 100 float32 parameters)."""
+    """[...]: n_present * machine epsilon of the eigenvalues' dtype, numpy's matrix-rank
+    tolerance relative to lambda_max (1.2e-5 for 100 float32 parameters)."""
     return n_present(eigs) * jnp.finfo(eigs.dtype).eps
 
 
@@ -50,7 +50,8 @@ def near_zero_count(eigs: jax.Array, tol=None) -> jax.Array:
 
 def log_volume(eigs: jax.Array, threshold: float, eps: float) -> jax.Array:
     """[...]: natural log of the volume of {L <= L* + threshold} under the quadratic
-    approximation L* + (1/2) d^T H d, regularised by eps (measures.md §4.1):
+    approximation L* + (1/2) d^T H d, regularised by eps (the volume of an ellipsoid with
+    semi-axes sqrt(2 T / (lambda_i + eps))):
 
         log V = (P/2) log pi - lgamma(P/2 + 1) + (1/2) sum_i log(2 T / (lambda_i + eps)),
 

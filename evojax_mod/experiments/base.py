@@ -68,6 +68,21 @@ class MetricSpec:
 
 
 @dataclass(frozen=True)
+class SmoothView:
+    """One network as a differentiable function: loss(params, batch) -> float32 [] (minimised,
+    a mean over the batch's datapoints); params (a pytree) the network's own, taken as w*;
+    data a pytree of arrays with a leading datapoint axis; mask bool [P] or None, the
+    coordinates of the flat params that are parameters (`broadness.params.flatten` order);
+    what: one line saying which loss and which surrogate, reported beside the numbers."""
+
+    loss: object
+    params: object
+    data: object
+    mask: object
+    what: str
+
+
+@dataclass(frozen=True)
 class Network:
     """The directed graph of one genome, as numpy arrays over all N possible nodes.
 
@@ -143,6 +158,11 @@ class Experiment(abc.ABC):
     def activations(self, genome) -> np.ndarray:
         """Value of every node on every input pattern of the task, float [N, P] (pattern p's
         input i is bit i of p); binary genomes give 0/1, Clune's networks values in [-1, 1]."""
+
+    def smooth_view(self, genome) -> SmoothView | None:
+        """The champion as a differentiable function at an optimum, for the basin-broadness
+        measures (`evojax_mod.broadness`); None where the networks have no smooth form."""
+        return None
 
     def modules(self, genome, top_only: bool = False) -> np.ndarray:
         """int [N]: the Leicht–Newman communities (Mouret's bisection) of the genome's network

@@ -23,7 +23,8 @@ from evojax_mod import kernels as kernel_choice
 from evojax_mod import objectives as obj
 from evojax_mod import prng
 from evojax_mod.config import WEIGHT_SETS, ExperimentConfig
-from evojax_mod.experiments.base import Experiment, MetricSpec, Network, schedule_key
+from evojax_mod.broadness.layered import LayeredProblem, genome_mask, genome_params
+from evojax_mod.experiments.base import Experiment, MetricSpec, Network, SmoothView, schedule_key
 from evojax_mod.experiments.readaptation import GoalSwitches, readaptation_row, readaptation_specs
 from evojax_mod.families.layered import LayeredFamily
 from evojax_mod.genomes import layered
@@ -245,6 +246,16 @@ class CluneExperiment(Experiment):
             *readaptation_row(None if state.switches is None else state.switches.readaptation),
         ])
         return row, champ
+
+    def smooth_view(self, genome: layered.LayeredGenome, gain: float = 1.0) -> SmoothView:
+        """The smooth surrogate tanh(gain * x) of the network with the genome's weights, on its
+        own outputs (an exact zero-loss optimum, `broadness.layered`), over the edges and
+        biases that reach the output. The genome's own steepness (20) has vanishing gradients."""
+        problem = LayeredProblem(gain=gain)
+        params = genome_params(genome, self.spec)
+        return SmoothView(loss=problem.loss, params=params, data=problem.self_data(params, self.inputs()),
+                          mask=genome_mask(genome, self.spec, functional=True),
+                          what=f"squared error of the tanh({gain:g} x) surrogate on its own outputs")
 
     def node_coordinates(self) -> tuple[np.ndarray, np.ndarray]:
         return np.asarray(self.spec.x), np.asarray(self.spec.y)

@@ -26,7 +26,7 @@ import numpy as np
 from flax import struct
 
 from evojax_mod.config import ExperimentConfig
-from evojax_mod.experiments.base import Experiment, MetricSpec, Network, schedule_key
+from evojax_mod.experiments.base import Experiment, MetricSpec, Network, SmoothView, schedule_key
 from evojax_mod.experiments.readaptation import GoalSwitches, readaptation_row, readaptation_specs
 from evojax_mod.families.registry import family_from_config
 from evojax_mod.modularity import directed_q_masked, leicht_newman_masked
@@ -192,6 +192,17 @@ class ComposedExperiment(Experiment):
             *(state.settings[name] for name in self.settings()),
         ])
         return row, champion
+
+    def smooth_view(self, genome) -> SmoothView:
+        """The data loss (binary cross-entropy, no regulariser) on all patterns of the active
+        goal at the end of the run, at the trained parameters."""
+        goal = self.schedule.initial_goal(jax.random.PRNGKey(0)) if not self.schedule.varies else None
+        if goal is None:
+            raise ValueError("basin broadness needs a fixed goal (this run's goal varies)")
+        data = (self.problem.inputs(), self.problem.target(goal).astype(jnp.float32))
+        loss = lambda params, batch: self.problem.data_loss(self.family, params, *batch)
+        return SmoothView(loss=loss, params=self.family.params(genome), data=data, mask=None,
+                          what="cross-entropy of the output logit on every pattern, the trained weights")
 
     def modules(self, genome, top_only: bool = False) -> np.ndarray:
         """int [N]: Mouret's partition of the |W| graph, the one its Q is measured on."""

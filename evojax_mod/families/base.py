@@ -6,8 +6,9 @@
     graph(individual) -> Graph              the weighted directed graph (jittable)
     inputs, outputs                         node indices
 
-Evolvable families add ``mutate(key, individual)``; differentiable ones add ``params(individual)`` (the real parameters, a pytree),
-``with_params(individual, params)`` and ``apply(params, x) -> [B, n_outputs]``.
+Evolvable families add ``mutate(key, individual)``; differentiable ones add
+``params(individual)`` (the real parameters, a pytree), ``with_params(individual, params)`` and
+``apply(params, x) -> [B, n_outputs]``.
 Nothing outside a family's file branches on which family it is.
 """
 from __future__ import annotations

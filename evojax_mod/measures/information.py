@@ -1,4 +1,5 @@
-"""Binned mutual information between groups of units (research/measures.md §3.1). numpy.
+"""Binned mutual information between groups of units (activations sorted into quantile bins,
+as in the modularity literature's "sort activations into ~10 buckets"). numpy.
 
 All information is in nats (divide by ln 2 for bits) and non-negative; more MI between two
 modules = less separated. The estimator is the plug-in one, equal to

@@ -1,8 +1,8 @@
 """Recursive spectral bisection with Kernighan–Lin refinement, batched in JAX over padded graphs.
 
-The algorithm of research/measures.md Appendix B (Newman 2006 with the Leicht–Newman directed
-matrix, as MATLAB BCT's ``modularity_dir``), on weighted or unweighted, directed or undirected
-graphs (``evojax_mod.measures.q``) and any resolution gamma:
+Newman's 2006 leading-eigenvector method with one Kernighan–Lin pass per split (with the
+Leicht–Newman directed matrix, as MATLAB BCT's ``modularity_dir``), on weighted or unweighted,
+directed or undirected graphs (``evojax_mod.measures.q``) and any resolution gamma:
 
 1. ``b = M - gamma * k_out k_in^T / m`` and ``B = b + b^T`` on the graph's weight matrix M.
 2. A group g (first: all present nodes) gets ``B^(g) = B[g, g] - diag(row sums of B[g, g])``;

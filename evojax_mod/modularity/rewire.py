@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-MAX_ATTEMPTS_PER_SWAP = 100  # as in measures.md Appendix B: 100 attempts per wanted swap
+MAX_ATTEMPTS_PER_SWAP = 100  # a swap that keeps failing (a saturated graph) gives up after 100 tries
 
 _CHUNK = 4096  # random draws are made in blocks to avoid one Generator call per attempt
 

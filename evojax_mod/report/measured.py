@@ -1,10 +1,16 @@
-"""The measures of `evojax_mod.measures` on a run's final champions: RUN/measures.csv.
+"""The measures of `evojax_mod.measures` and the basin-broadness measures of
+`evojax_mod.broadness` on a run's final champions: RUN/measures.csv.
 
-Each seed's champion is read back, its network view (`Experiment.network`, `activations`,
+Each seed's champion is read back. Its network view (`Experiment.network`, `activations`,
 `modules`) becomes the per-network inputs of `measures.compute` — the adjacency and node mask of
 the network that reaches an output, every node's value on every input pattern, the hidden units,
-and as the two groups of the information measures the two sides of its top-level bisection —
-and the tidy table is written with one row per seed.
+and as the two groups of the information measures the two sides of its top-level bisection.
+Its smooth view (`Experiment.smooth_view`) gives the broadness measures: "hessian", the exact
+Hessian spectrum's summaries (`broadness.summaries.summarise`: parameters, lambda_max, trace,
+near-zero eigenvalues at P * machine epsilon relative to lambda_max, log volume at threshold 1
+and eps 1e-6), and "llc", the local learning coefficient (4 chains of 1 000 SGLD draws after
+200 of burn-in, n_beta = n / ln n, gamma 1, step 1e-4, all data every step). The tidy table is
+written with one row per seed.
 """
 from __future__ import annotations
 
@@ -14,11 +20,34 @@ from pathlib import Path
 
 import numpy as np
 
+import jax
+
 from evojax_mod import measures, records
+from evojax_mod.broadness import llc
+from evojax_mod.broadness.spectra import hessian_eigenvalues
+from evojax_mod.broadness.summaries import summarise
 from evojax_mod.experiments.registry import experiment_for
 from evojax_mod.report.runfiles import run_champions
 
 MEASURES_FILE = "measures.csv"
+
+
+def _hessian(view) -> dict[str, float]:
+    eigs = hessian_eigenvalues(view.loss, view.params, view.data, mask=view.mask)
+    return {f"hessian_{k}": float(v) for k, v in summarise(eigs).items()}
+
+
+def _llc(view, seed: int) -> dict[str, float]:
+    result = llc(view.loss, view.params, view.data, key=jax.random.PRNGKey(seed), mask=view.mask)
+    return {"llc": float(result.llc), "llc_sem": float(result.sem), "llc_settled": float(result.settled)}
+
+
+# The broadness measures by name: (columns, function of a smooth view and the seed index).
+BROADNESS = {
+    "hessian": (("hessian_n_params", "hessian_lambda_max", "hessian_trace", "hessian_n_near_zero",
+                 "hessian_log_volume"), lambda view, seed: _hessian(view)),
+    "llc": (("llc", "llc_sem", "llc_settled"), _llc),
+}
 
 
 def champion_inputs(exp, genome) -> dict[str, np.ndarray]:
@@ -33,16 +62,35 @@ def champion_inputs(exp, genome) -> dict[str, np.ndarray]:
             "groups": np.where(network.nodes, halves, -1)}
 
 
+def broadness_columns(exp, genomes: list, names: list[str]) -> dict[str, np.ndarray]:
+    """The BROADNESS measures ``names`` of every genome, one column each (ValueError where the
+    experiment's networks have no smooth view)."""
+    columns = {}
+    for name in names:
+        views = [exp.smooth_view(g) for g in genomes]
+        if views and views[0] is None:
+            raise ValueError(f"{name}: the networks of this experiment have no differentiable form")
+        rows = [BROADNESS[name][1](view, seed) for seed, view in enumerate(views)]
+        columns.update({col: np.array([r[col] for r in rows]) for col in BROADNESS[name][0]})
+    return columns
+
+
 def measure_champions(run_dir: str | Path, names: list[str]) -> dict[str, np.ndarray]:
-    """`measures.compute` of ``names`` on every seed's final champion (individual 0 of each
-    seed), with a "generation" column; written to RUN/measures.csv atomically."""
+    """The measures ``names`` (the measures registry's and `BROADNESS`'s) on every seed's
+    final champion (individual 0 of each seed), with a "generation" column; written to
+    RUN/measures.csv atomically."""
     run_dir = Path(run_dir)
     exp = experiment_for(records.read_config(run_dir))
     champions = run_champions(run_dir)
     n_seeds = next(v for k, v in champions.items() if k.startswith("champion_")).shape[0]
-    per_seed = [champion_inputs(exp, exp.genome_from_record(champions, s, -1)) for s in range(n_seeds)]
+    genomes = [exp.genome_from_record(champions, s, -1) for s in range(n_seeds)]
+    per_seed = [champion_inputs(exp, g) for g in genomes]
     data = {k: np.stack([p[k] for p in per_seed])[:, None] for k in per_seed[0]}
-    table = {"generation": np.full(n_seeds, int(champions["generation"][-1])), **measures.compute(names, data)}
+    graph_names = [n for n in names if n not in BROADNESS]
+    rows = {"seed": np.arange(n_seeds), "individual": np.zeros(n_seeds, int)}  # compute's, without a measure
+    table = {"generation": np.full(n_seeds, int(champions["generation"][-1])),
+             **(measures.compute(graph_names, data) if graph_names else rows),
+             **broadness_columns(exp, genomes, [n for n in names if n in BROADNESS])}
     text = io.StringIO()
     writer = csv.writer(text)
     writer.writerow(list(table))

@@ -2,9 +2,9 @@
 
 Generalises the circuit task of Kashtan & Alon 2005 (PNAS 102:13773; two XOR sub-goals of
 inputs x, y and z, w) to three input pairs, in the spirit of its 6-input problem (whose exact
-goals are not available here; see shared/research/papers.md §2). Its use is randomly varying
-goals that share sub-goals (the "RMVG" proposal of the AI Safety Camp 2022 modularity project,
-papers.md §4): 218 Boolean functions of A, B, C depend on all three.
+goals the paper does not list). Its use is randomly varying goals that share sub-goals (the
+"RMVG" proposal of the AI Safety Camp 2022 modularity project): 218 Boolean functions of A, B,
+C depend on all three.
 """
 from __future__ import annotations
 

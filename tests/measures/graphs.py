@@ -25,16 +25,6 @@ def ff_net(cross_weight=None):
     return a
 
 
-def planted_graph():
-    """Planted 3-block directed graph (30 nodes, p_in .35, p_out .03, default_rng(0))."""
-    rng = np.random.default_rng(0)
-    block = np.repeat(np.arange(3), 10)
-    a = (rng.random((30, 30)) < np.where(block[:, None] == block[None, :], 0.35, 0.03))
-    a = a.astype(float)
-    np.fill_diagonal(a, 0)
-    return a
-
-
 def random_graph(seed, n, p=0.3, weighted=True, symmetric=False):
     """Random [n, n] adjacency, zero diagonal; weights uniform in (0.1, 2)."""
     rng = np.random.default_rng(seed)

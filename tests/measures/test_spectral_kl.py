@@ -11,7 +11,8 @@ from evojax_mod.measures.maxq import exact_max_q
 from evojax_mod.measures.q import modularity_q
 from evojax_mod.measures.spectral_kl import kl_refine, spectral_kl_partition, spectral_kl_q
 from evojax_mod.modularity.spectral import relabel_first_appearance
-from tests.measures.graphs import ff_net, planted_graph, random_graph, two_modules
+from tests.measures.graphs import ff_net, random_graph, two_modules
+from tests.modularity.graphs import planted_graph
 
 FAST = settings(max_examples=20, deadline=None)
 

@@ -13,7 +13,7 @@ from evojax_mod.modularity import (
     modularity,
 )
 from evojax_mod.modularity.spectral import relabel_first_appearance, symmetric_eigh
-from tests.modularity.graphs import adjacency
+from tests.modularity.graphs import adjacency, planted_graph
 
 FF_EDGES = [(0, 4), (1, 4), (0, 5), (1, 5), (2, 6), (3, 6), (2, 7), (3, 7),
             (4, 8), (5, 8), (6, 9), (7, 9)]
@@ -23,15 +23,6 @@ TOP_LEVEL_LOSS = np.array([[0, 0, 1, 1, 1],
                            [0, 1, 0, 0, 1],
                            [0, 0, 1, 0, 1],
                            [0, 0, 0, 0, 0]], dtype=float)
-
-
-def planted_graph():
-    rng = np.random.default_rng(0)
-    block = np.repeat(np.arange(3), 10)
-    a = (rng.random((30, 30)) < np.where(block[:, None] == block[None, :], 0.35, 0.03))
-    a = a.astype(float)
-    np.fill_diagonal(a, 0)
-    return a
 
 
 def mouret_reference(adjacency):

@@ -54,3 +54,22 @@ def test_analyze_refuses_an_unknown_measure_in_one_line(run_dir, capsys):
     # exact Boolean MI needs 0/1 node values; neither network has them: one line, exit 2
     assert cli.main(["analyze", str(run_dir), "--measures", "mi_bool"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_hessian_of_the_champions_is_that_of_their_smooth_view(run_dir):
+    """The hessian columns summarise the exact Hessian of each champion's smooth view: its
+    trace equals the trace of jax.hessian of the flat loss over the present coordinates."""
+    import jax
+    from jax.flatten_util import ravel_pytree
+
+    table = measure_champions(run_dir, ["hessian"])
+    exp = experiment_for(records.read_config(run_dir))
+    champions = records.read_champions(run_dir)
+    for s in range(2):
+        view = exp.smooth_view(exp.genome_from_record(champions, s, -1))
+        flat, unravel = ravel_pytree(view.params)
+        present = np.ones(flat.size, bool) if view.mask is None else np.asarray(view.mask)
+        hessian = np.asarray(jax.hessian(lambda v: view.loss(unravel(v), view.data))(flat))
+        assert table["hessian_n_params"][s] == present.sum()
+        assert table["hessian_trace"][s] == pytest.approx(np.trace(hessian[np.ix_(present, present)]),
+                                                          rel=1e-4, abs=1e-6)
