@@ -169,7 +169,7 @@ def check_case(runs: dict, name: str, way: str, command: str) -> tuple[int, str]
         return code, err
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=st.sampled_from(FILES), way=st.sampled_from(WAYS), command=st.sampled_from(COMMANDS))
 def test_any_damage_under_any_command_is_one_line_or_success(runs, name, way, command):
     check_case(runs, name, way, command)

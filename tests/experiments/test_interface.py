@@ -48,7 +48,9 @@ def test_every_registered_experiment_is_covered():
     assert set(NEW_TASK_CONFIGS) == set(EXPERIMENTS)
 
 
-@pytest.mark.parametrize("kind", sorted(NEW_TASK_CONFIGS))
+# evosax composes as optax does (tests/optimisers cover its steps): its run here is a slow check
+@pytest.mark.parametrize("kind", [pytest.param(k, marks=pytest.mark.slow) if k == "evosax" else k
+                                  for k in sorted(NEW_TASK_CONFIGS)])
 def test_a_task_defined_in_a_test_runs_through_every_experiment(kind, tmp_path):
     cfg = config_from_dict({**NEW_TASK_CONFIGS[kind], "run": SMALL_RUN})
     result = run(cfg, tmp_path / kind, progress=False)

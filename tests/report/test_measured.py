@@ -46,6 +46,8 @@ def test_measures_of_the_champions_equal_the_measures_of_their_networks(run_dir)
 
 
 def test_analyze_refuses_an_unknown_measure_in_one_line(run_dir, capsys):
+    if "mlp" not in str(run_dir):
+        pytest.skip("the command's handling is the same for every family: checked on one")
     assert cli.main(["analyze", str(run_dir), "--measures", "qw,bogus"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--measures" in err[0] and "bogus" in err[0]
