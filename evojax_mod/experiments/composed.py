@@ -173,6 +173,7 @@ class ComposedExperiment(Experiment):
         family, problem = self.family, self.problem
         champion = self.optimiser.solution(state.opt)
         population = self.optimiser.population(state.opt)
+        performance = problem.performance(family, champion, state.goal)
         best = jnp.max(jax.vmap(lambda p: problem.performance(family, p, state.goal))(population))
         graph = family.graph(champion)
         labels = self.weighted_partition(champion)
@@ -180,8 +181,8 @@ class ComposedExperiment(Experiment):
             state.goal.astype(jnp.float32),
             problem.loss(family, champion, problem.inputs(), problem.target(state.goal).astype(jnp.float32),
                          state.settings),
-            jnp.maximum(best, problem.performance(family, champion, state.goal)),
-            problem.performance(family, champion, state.goal),
+            jnp.maximum(best, performance),
+            performance,
             directed_q_masked(graph.magnitude, labels, weighted=True),
             (jnp.max(labels) + 1).astype(jnp.float32),
             self.left_right(champion),
@@ -196,9 +197,9 @@ class ComposedExperiment(Experiment):
     def smooth_view(self, genome) -> SmoothView:
         """The data loss (binary cross-entropy, no regulariser) on all patterns of the active
         goal at the end of the run, at the trained parameters."""
-        goal = self.schedule.initial_goal(jax.random.PRNGKey(0)) if not self.schedule.varies else None
-        if goal is None:
+        if self.schedule.varies:
             raise ValueError("basin broadness needs a fixed goal (this run's goal varies)")
+        goal = self.schedule.initial_goal(jax.random.PRNGKey(0))  # a fixed schedule's one goal
         data = (self.problem.inputs(), self.problem.target(goal).astype(jnp.float32))
         loss = lambda params, batch: self.problem.data_loss(self.family, params, *batch)
         return SmoothView(loss=loss, params=self.family.params(genome), data=data, mask=None,

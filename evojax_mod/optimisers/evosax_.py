@@ -77,7 +77,7 @@ def cached_algorithm(strategy: str, population_size: int, structure: tuple):
     with jax.ensure_compile_time_eval():
         if strategy == "cma_es":
             return CMA_ES(population_size=population_size, solution=solution)
-        # The rate is a placeholder: `EvosaxOptimiser.init` puts the traced one in the state.
+        # Built at rate 0: `EvosaxOptimiser.init` writes each run's traced rate into the state.
         adam = optax.inject_hyperparams(optax.adam)(learning_rate=0.0)
         if strategy == "open_es":
             return Open_ES(population_size=population_size, solution=solution, optimizer=adam)

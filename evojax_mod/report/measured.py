@@ -65,11 +65,13 @@ def champion_inputs(exp, genome) -> dict[str, np.ndarray]:
 def broadness_columns(exp, genomes: list, names: list[str]) -> dict[str, np.ndarray]:
     """The BROADNESS measures ``names`` of every genome, one column each (ValueError where the
     experiment's networks have no smooth view)."""
+    if not names:
+        return {}
+    views = [exp.smooth_view(g) for g in genomes]
+    if views[0] is None:
+        raise ValueError(f"{names[0]}: the networks of this experiment have no differentiable form")
     columns = {}
     for name in names:
-        views = [exp.smooth_view(g) for g in genomes]
-        if views and views[0] is None:
-            raise ValueError(f"{name}: the networks of this experiment have no differentiable form")
         rows = [BROADNESS[name][1](view, seed) for seed, view in enumerate(views)]
         columns.update({col: np.array([r[col] for r in rows]) for col in BROADNESS[name][0]})
     return columns
