@@ -330,17 +330,22 @@ class ParetoObjectivesConfig:
     """Objectives for NSGA-II. Performance is always objective 0 (maximised, pressure 1).
     connection_cost: none (PA), edges, length (summed squared length at the fixed coordinates)
     or optimal_length (after optimal placement of the hidden nodes; Clune's P&CC); minimised and
-    used in a comparison with probability cost_pressure. diversity: add the behavioural-diversity
-    objective (maximised)."""
+    used in a comparison with probability cost_pressure (0: never, a control that keeps the
+    cost column; a traced setting under a sweep, compiled in otherwise). diversity: add the
+    behavioural-diversity objective (maximised)."""
 
     connection_cost: str = "optimal_length"
     cost_pressure: float = 0.25
     diversity: bool = True
 
+    @property
+    def traced(self) -> tuple[str, ...]:
+        return () if self.connection_cost == "none" else ("cost_pressure",)
+
     def validate(self, at: str) -> None:
         _check(self.connection_cost in COST_KINDS, f"{at}.connection_cost", f"one of: {', '.join(COST_KINDS)}",
                self.connection_cost)
-        _check(0 < self.cost_pressure <= 1, f"{at}.cost_pressure", "a probability in (0, 1]", self.cost_pressure)
+        _check(0 <= self.cost_pressure <= 1, f"{at}.cost_pressure", "a probability in [0, 1]", self.cost_pressure)
 
 
 @dataclass(frozen=True)
@@ -777,8 +782,15 @@ class ExperimentConfig:
             allowed = traced_keys(self)
             _check(self.sweep.key in allowed, "sweep.key",
                    f"one of: {', '.join(allowed)} (the traced settings of this config)" if allowed else
-                   "no key: this experiment has no traced settings (NSGA-II and the elitist GA specialise "
-                   "their programs on every value)", self.sweep.key)
+                   "no key: this experiment has no traced settings (the elitist GA, and NSGA-II without a "
+                   "connection cost, specialise their programs on every value)", self.sweep.key)
+            section_name, name = self.sweep.key.split(".")
+            section = getattr(self, section_name)
+            for value in self.sweep.values:
+                try:
+                    dataclasses.replace(section, **{name: value}).validate(section_name)
+                except ConfigError as err:  # the same line, naming the key the user wrote the value under
+                    raise ConfigError(str(err).replace(f"'{self.sweep.key}'", "'sweep.values'", 1)) from None
         task = self.task.resolve("task")
         self.genome.check_task("genome", task)
         self.schedule.check_goals("schedule", task)

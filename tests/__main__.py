@@ -15,7 +15,10 @@ Order and grouping follow each file's seconds in the last default run (.pytest_c
 in ``tests/file_seconds.json`` (a fresh clone, CI): processes start longest first, so the
 long files do not end the run alone, and files of under ``SMALL_S`` seconds share a process,
 several to a batch of at most ``BATCH_S`` seconds, since starting Python, jax and pytest
-costs some 4 s a process. A file with no recorded time runs alone, first. Refresh the shipped
+costs some 4 s a process. Files that compile the same programs (``SHARED_PROGRAMS``: runs of
+the same small config) run in one process, one after another: in a fresh clone, where the
+persistent cache is empty, separate processes would each compile them, often at the same time.
+A file with no recorded time runs alone, first. Refresh the shipped
 times after adding or changing tests by copying the cache's file over it. Each process's
 output is printed whole when it ends.
 
@@ -39,6 +42,15 @@ TIMES = Path(".pytest_cache") / "evojax_mod_file_seconds.json"  # under the repo
 SHIPPED_TIMES = Path("tests") / "file_seconds.json"
 SMALL_S = 15.0  # files faster than this share a process
 BATCH_S = 45.0  # at most this many recorded seconds of files to a shared process
+# Each group runs in one process; a group stays well below the memory mappings that some thirty
+# Clune configurations' programs take (module docstring).
+SHARED_PROGRAMS = (
+    # the small P&CC run (population 24, a row every 3 generations)
+    ("tests/experiments/test_clune.py", "tests/test_cli.py", "tests/report/test_measured.py",
+     "tests/experiments/test_readaptation.py"),
+    # the small circuits MVG run (population 24, elite 8, a row every 3 generations)
+    ("tests/test_damaged_runs.py", "tests/test_run_failures.py", "tests/test_executable_cache.py"),
+)
 
 
 def test_files(root: Path) -> list[Path]:
@@ -61,11 +73,16 @@ def longest_first(names: list[str], times: dict[str, float]) -> list[str]:
     return sorted(names, key=lambda n: (n in times, -times.get(n, 0.0), n))
 
 
-def batches(names: list[str], times: dict[str, float]) -> list[list[str]]:
-    """The pytest processes to run, longest first: each file of at least ``SMALL_S`` recorded
-    seconds (or none recorded) alone; the others, longest first, packed into the first batch
-    they fit in without passing ``BATCH_S`` seconds."""
-    alone = [[n] for n in names if times.get(n, SMALL_S) >= SMALL_S]
+def batches(names: list[str], times: dict[str, float],
+            groups: tuple[tuple[str, ...], ...] = SHARED_PROGRAMS) -> list[list[str]]:
+    """The pytest processes to run, longest first: each group of ``groups`` (its files among
+    ``names``) together; each other file of at least ``SMALL_S`` recorded seconds (or none
+    recorded) alone; the rest, longest first, packed into the first batch they fit in without
+    passing ``BATCH_S`` seconds."""
+    grouped = [[n for n in group if n in names] for group in groups]
+    grouped = [g for g in grouped if g]
+    names = [n for n in names if not any(n in g for g in grouped)]
+    alone = grouped + [[n] for n in names if times.get(n, SMALL_S) >= SMALL_S]
     shared: list[list[str]] = []
     for name in longest_first([n for n in names if times.get(n, SMALL_S) < SMALL_S], times):
         room = next((b for b in shared if sum(times[m] for m in b) + times[name] <= BATCH_S), None)

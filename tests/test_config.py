@@ -202,7 +202,7 @@ BAD = [
     ({"mutation": {"weight_changes_per_genome": -1}}, "mutation.weight_changes_per_genome"),
     ({**CIRCUITS, "mutation": {"per_genome": True}}, "mutation.per_genome"),
     ({"objectives": {"connection_cost": "area"}}, "objectives.connection_cost"),
-    ({"objectives": {"cost_pressure": 0}}, "objectives.cost_pressure"),
+    ({"objectives": {"cost_pressure": 1.5}}, "objectives.cost_pressure"),
     ({"objectives": {"diversity": "yes"}}, "objectives.diversity"),
     ({**CIRCUITS, "objectives": {"maximise": "speed"}}, "objectives.maximise"),
     ({**CIRCUITS, "objectives": {"free_gates": -1}}, "objectives.free_gates"),

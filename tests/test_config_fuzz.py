@@ -125,7 +125,7 @@ OUT_OF_RANGE = {
     "LayeredMutationConfig": {"weight_changes_per_genome": [-1.0], "bias_rate": [1.5, -0.1],
                               "add_connection": [2.0, -0.5], "remove_connection": [-1.0, 1.01]},
     "PointMutationConfig": {"per_genome": [1.5, -0.5]},
-    "ParetoObjectivesConfig": {"connection_cost": ["wires", "None", ""], "cost_pressure": [0, 0.0, 1.5, -0.2]},
+    "ParetoObjectivesConfig": {"connection_cost": ["wires", "None", ""], "cost_pressure": [1.5, -0.2, 1.0001]},
     "FitnessConfig": {"maximise": ["q", "Task", ""], "size_penalty": [-1.0], "free_gates": [-1]},
     "ElitistSelectionConfig": {"elite": [0, -1, 10 ** 6], "crossover_rate": [1.5, -0.1], "scheme": ["x", ""]},
 }

@@ -37,9 +37,18 @@ def test_small_files_share_batches_within_the_limit_and_long_or_unrecorded_ones_
     monkeypatch.setattr(runner, "BATCH_S", 45.0)
     times = {"long.py": 60.0, "edge.py": 15.0, "a.py": 14.0, "b.py": 13.0, "c.py": 12.0, "f.py": 10.0,
              "d.py": 1.0, "e.py": 0.5}
-    got = runner.batches(sorted([*times, "new.py"]), times)
+    got = runner.batches(sorted([*times, "new.py"]), times, groups=())
     # unrecorded first, then longest first; small ones packed first-fit, longest first
     assert got == [["new.py"], ["long.py"], ["a.py", "b.py", "c.py", "d.py", "e.py"], ["edge.py"], ["f.py"]]
+
+
+def test_files_that_share_programs_run_in_one_process_in_their_listed_order():
+    times = {"long.py": 60.0, "a.py": 14.0, "b.py": 13.0, "c.py": 12.0, "d.py": 1.0}
+    got = runner.batches(sorted(times), times, groups=(("c.py", "long.py", "absent.py"), ("d.py",)))
+    assert got == [["c.py", "long.py"], ["a.py", "b.py"], ["d.py"]]
+    # the shipped groups name files that exist
+    root = runner.Path(runner.__file__).resolve().parent.parent
+    assert all((root / name).is_file() for group in runner.SHARED_PROGRAMS for name in group)
 
 
 def test_a_batch_time_is_shared_in_proportion_to_the_previous_times():

@@ -8,6 +8,11 @@ goal -> diversity over the mixed population -> NSGA-II survivors.
 Objectives, every column MAXIMISED: 0 performance (fraction of the task's patterns whose output
 sign matches the goal), then, if configured, the negated connection cost (the cost itself is
 minimised) used in a comparison with probability `cost_pressure`, then behavioural diversity.
+
+The cost pressure is compiled into the program, except under a sweep of it
+(``sweep: {key: objectives.cost_pressure, ...}``): there each batch entry carries its pressure
+and the sort's numbers for it (`SweptPressure`), one program runs every value, and each
+value's seeds have the bits of a run of that value alone.
 """
 from __future__ import annotations
 
@@ -51,6 +56,15 @@ METRICS = (
 
 
 @struct.dataclass
+class SweptPressure:
+    """One batch entry's cost pressure under a sweep: the value (float32 [], logged) and the
+    sort's numbers for it (`nsga2.SortPlan`, computed on the host in float64)."""
+
+    cost_pressure: jax.Array
+    plan: nsga2.SortPlan
+
+
+@struct.dataclass
 class CluneState:
     """Everything that carries from one generation to the next (one seed; vmapped: leading S).
 
@@ -62,7 +76,8 @@ class CluneState:
     first_perfect: int32 generation of the first perfect parent, -1 before; switches: the
     `GoalSwitches` record under a schedule that switches goals, None under a fixed goal (whose
     state, and so its checkpoints, it leaves as they were); key: PRNG key; schedule_key: the
-    seed's goal-schedule key (constant).
+    seed's goal-schedule key (constant); swept: the `SweptPressure` under a sweep of the cost
+    pressure, else None (the pressure compiled in; a run's state as it always was).
     """
 
     parents: layered.LayeredGenome
@@ -76,6 +91,7 @@ class CluneState:
     switches: "GoalSwitches | None"
     key: jax.Array
     schedule_key: jax.Array
+    swept: SweptPressure | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,7 +104,9 @@ class CluneExperiment(Experiment):
 
     @cached_property
     def metric_specs(self) -> tuple[MetricSpec, ...]:
-        return METRICS + readaptation_specs(self.schedule)
+        swept = tuple(MetricSpec(name, f"setting {name}", summary="none") for name in self.settings()
+                      if self.config.sweep.key)
+        return METRICS + readaptation_specs(self.schedule) + swept
 
     @cached_property
     def kernels(self) -> str:
@@ -113,13 +131,33 @@ class CluneExperiment(Experiment):
     @property
     def pressure(self) -> tuple[float, ...]:
         """Per objective column, the probability that it counts in a dominance comparison."""
+        return self._pressure_with(self.config.objectives.cost_pressure)
+
+    def _pressure_with(self, cost_pressure: float) -> tuple[float, ...]:
         o = self.config.objectives
-        p = [1.0]
-        if o.connection_cost != "none":
-            p.append(o.cost_pressure)
-        if o.diversity:
-            p.append(1.0)
-        return tuple(p)
+        return tuple([1.0] + [cost_pressure] * (o.connection_cost != "none") + [1.0] * o.diversity)
+
+    def settings(self) -> dict[str, float]:
+        """The cost pressure, traced under a sweep; none without a connection cost."""
+        o = self.config.objectives
+        return {} if o.connection_cost == "none" else {"cost_pressure": float(o.cost_pressure)}
+
+    def batch_settings(self, n_seeds: int) -> dict | None:
+        """Under a sweep, each entry's cost pressure (float32 [B]) and its `nsga2.SortPlan`
+        (arrays with leading axis B), built from the config's float64 values: the numbers a
+        run of that value alone compiles in."""
+        settings = super().batch_settings(n_seeds)
+        if settings is None:
+            return None
+        values = np.repeat(np.asarray(self.config.sweep.values, np.float64), n_seeds)
+        swept = [False, True] + [False] * self.config.objectives.diversity  # the cost column
+        plans = [nsga2.sort_plan(self._pressure_with(float(c)), swept) for c in values]
+        return {**settings, "plan": jax.tree.map(lambda *a: np.stack(a), *plans)}
+
+    def _sort_pressure(self, state_or_swept) -> "tuple[float, ...] | nsga2.SortPlan":
+        """What the sort and tournaments take: the swept entry's plan, else the compiled tuple."""
+        swept = getattr(state_or_swept, "swept", state_or_swept)
+        return self.pressure if swept is None else swept.plan
 
     def inputs(self) -> jax.Array:
         """float32 [P, n_inputs]: the task's patterns as Clune's networks read them (+1 on)."""
@@ -156,28 +194,30 @@ class CluneExperiment(Experiment):
         blank = GoalSwitches.start(len(self.schedule.listed_goals)) if self.schedule.varies else None
         return self._switches(blank, goal, jnp.bool_(False), performance, jnp.int32(0))
 
-    def init(self, key) -> CluneState:
-        """A random initial population, evaluated and crowded as Sferes' Pnsga::_init_pop."""
+    def init(self, key, settings: dict | None = None) -> CluneState:
+        """A random initial population, evaluated and crowded as Sferes' Pnsga::_init_pop.
+        ``settings``: one entry of `batch_settings` under a sweep, else None."""
         n = self.config.run.population
+        swept = None if settings is None else SweptPressure(settings["cost_pressure"], settings["plan"])
         k_pop, k_sort, k_next = prng.split(key, 3, kernels=self.kernels)
         k_schedule = schedule_key(key)
         goal = self.schedule.initial_goal(k_schedule)
         parents = jax.vmap(lambda k: layered.init(k, self.spec))(prng.split(k_pop, n, kernels=self.kernels))
         signs, costs = self.phenotypes(parents)
         objectives, performance = self.objectives(signs, costs, goal)
-        order, crowding = nsga2.survivors(k_sort, objectives, self.pressure, n, kernels=self.kernels)
+        order, crowding = nsga2.survivors(k_sort, objectives, self._sort_pressure(swept), n, kernels=self.kernels)
         return CluneState(
             parents=jax.tree.map(lambda a: a[order], parents), signs=signs[order], costs=costs[order],
             objectives=objectives[order], crowding=crowding, goal=goal, generation=jnp.int32(0),
             first_perfect=_update_first_perfect(jnp.int32(-1), performance, 0),
-            switches=self._fresh_switches(goal, performance), key=k_next, schedule_key=k_schedule)
+            switches=self._fresh_switches(goal, performance), key=k_next, schedule_key=k_schedule, swept=swept)
 
     def restart(self, state: CluneState) -> CluneState:
         """The parents re-scored on the schedule's first goal and crowded as `init` does."""
         key, k_sort = jax.random.split(state.key)
         goal = self.schedule.initial_goal(state.schedule_key)
         objectives, performance = self.objectives(state.signs, state.costs, goal)
-        order, crowding = nsga2.survivors(k_sort, objectives, self.pressure, self.config.run.population,
+        order, crowding = nsga2.survivors(k_sort, objectives, self._sort_pressure(state), self.config.run.population,
                                           kernels=self.kernels)
         return state.replace(
             parents=jax.tree.map(lambda a: a[order], state.parents), signs=state.signs[order],
@@ -193,7 +233,8 @@ class CluneExperiment(Experiment):
         key, k_tour, k_mut, k_sort = prng.split(state.key, 4, kernels=k)
         generation = state.generation + 1
         goal = self.schedule.next_goal(state.schedule_key, generation, state.goal)
-        winners = nsga2.tournament_winners(k_tour, state.objectives, state.crowding, self.pressure, kernels=k)
+        pressure = self._sort_pressure(state)
+        winners = nsga2.tournament_winners(k_tour, state.objectives, state.crowding, pressure, kernels=k)
         children = jax.vmap(lambda kk, g: layered.mutate(kk, g, self.spec))(
             prng.split(k_mut, n, kernels=k), jax.tree.map(lambda a: a[winners], state.parents))
         mixed = jax.tree.map(lambda a, b: jnp.concatenate([a, b]), state.parents, children)
@@ -201,7 +242,7 @@ class CluneExperiment(Experiment):
         signs = jnp.concatenate([state.signs, child_signs])
         costs = jnp.concatenate([state.costs, child_costs])
         objectives, performance = self.objectives(signs, costs, goal)
-        chosen, crowding = nsga2.survivors(k_sort, objectives, self.pressure, n, kernels=k)
+        chosen, crowding = nsga2.survivors(k_sort, objectives, pressure, n, kernels=k)
         survivors = performance[chosen]
         return state.replace(
             parents=jax.tree.map(lambda a: a[chosen], mixed), signs=signs[chosen], costs=costs[chosen],
@@ -244,6 +285,7 @@ class CluneExperiment(Experiment):
             jnp.sum(layered.functional_edges(champ, self.spec)).astype(jnp.float32),
             state.first_perfect.astype(jnp.float32),
             *readaptation_row(None if state.switches is None else state.switches.readaptation),
+            *([] if state.swept is None else [state.swept.cost_pressure]),
         ])
         return row, champ
 

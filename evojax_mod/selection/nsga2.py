@@ -22,6 +22,11 @@ sorts, a gather-free binary search, scatters that force results to be written ou
 halving sums, the unrolled threefry); "plain" is the same algorithm in straightforward JAX
 (stable argsorts, jnp.searchsorted, gathers, jnp.sum, jax.random), with the same bits. Both
 keep the dominance relation as bitsets: that is the memory layout, not CPU steering.
+
+``pressure`` is either a tuple of floats, compiled into the program, or a `SortPlan`: the same
+numbers as arrays, so that one program sorts under many pressures (a sweep of cost pressure).
+A plan is computed on the host in float64 exactly as the compiled path computes its constants,
+and a sort under a plan has the bits of a sort under the plan's tuple (tests/selection).
 """
 from __future__ import annotations
 
@@ -32,6 +37,7 @@ from typing import Sequence
 import jax
 import jax.numpy as jnp
 import numpy as np
+from flax import struct
 
 from evojax_mod import prng, xla_cpu
 from evojax_mod.kernels import is_fast
@@ -66,6 +72,74 @@ def _dominance_classes(pressure: Sequence[float]) -> tuple[np.ndarray, np.ndarra
     table = np.zeros(3 ** m, np.int8)
     table[codes] = class_of
     return table, values
+
+
+@struct.dataclass
+class SortPlan:
+    """Stochastic dominance's numbers for one pressure vector, as arrays (one batch entry; a
+    vmapped batch has a leading axis on each array).
+
+    The dominance classes of the bitsets are the *structural* classes of ``table`` (static):
+    patterns whose probability is the same function of the swept pressures, K_s of them. Under
+    a given pressure several structural classes may have equal probability (they form one class
+    of `_dominance_classes`) or none (P = 0). slot: int32 [K_s], the class of
+    `_dominance_classes` under this pressure that each structural class belongs to (0-based, in
+    its order: largest probability first), K_s for P = 0; log_keep: float32 [K_s + 1],
+    log(1 - P) of each such class where P < 1, else 0 (0 also for the unused slots); certain:
+    bool [K_s + 1], P = 1; thresholds: int32 [M], the tournaments' 16-bit use thresholds."""
+
+    slot: jax.Array
+    log_keep: jax.Array
+    certain: jax.Array
+    thresholds: jax.Array
+    table: tuple[int, ...] = struct.field(pytree_node=False)
+
+    @property
+    def n_structural(self) -> int:
+        return max(self.table)
+
+
+def sort_plan(pressure: Sequence[float], swept: Sequence[bool]) -> SortPlan:
+    """The `SortPlan` of ``pressure`` (per objective column, a probability) whose columns
+    marked in ``swept`` may take other values in the same program; the others are fixed."""
+    table = _structural_classes(pressure, swept)
+    static_table, probs = _dominance_classes(pressure)
+    n_structural = int(table.max())
+    slot = np.full(n_structural, n_structural, np.int32)
+    for pattern, k in enumerate(table):
+        if k > 0 and static_table[pattern] > 0:
+            slot[k - 1] = static_table[pattern] - 1
+    padded = np.zeros(n_structural + 1, np.float64)
+    padded[:len(probs)] = probs
+    certain = padded >= 1.0
+    log_keep = np.log1p(-np.where(certain, 0.0, padded)).astype(np.float32)
+    return SortPlan(slot=jnp.asarray(slot), log_keep=jnp.asarray(log_keep), certain=jnp.asarray(certain),
+                    thresholds=jnp.asarray(_pressure_thresholds(pressure).astype(np.int32)),
+                    table=tuple(int(k) for k in table))
+
+
+# Pressures at which two different functions of the swept pressures almost surely differ.
+_GENERIC_PRESSURES = (0.3183098861837907, 0.5772156649015329, 0.1414213562373095)
+
+
+def _structural_classes(pressure: Sequence[float], swept: Sequence[bool]) -> np.ndarray:
+    """int8 [3^M]: the patterns grouped by their probability as a function of the swept
+    pressures (equal at several generic values of them), 0 where it is always 0; classes
+    numbered from 1 in the order of their first pattern."""
+    if len(swept) != len(pressure):
+        raise ValueError(f"swept has {len(swept)} entries for {len(pressure)} pressures")
+    signatures = []
+    for generic in _GENERIC_PRESSURES:
+        trial = [generic if s else p for p, s in zip(pressure, swept)]
+        table, probs = _dominance_classes(trial)
+        signatures.append(np.concatenate([[0.0], probs])[table])
+    signatures = np.round(np.stack(signatures, axis=1), 12)
+    table = np.zeros(len(signatures), np.int8)
+    seen: dict[tuple, int] = {}
+    for pattern, signature in enumerate(map(tuple, signatures)):
+        if any(signature):
+            table[pattern] = seen.setdefault(signature, len(seen) + 1)
+    return table
 
 
 def _class_cubes(table: np.ndarray, m: int, k: int) -> list[tuple[frozenset, ...]]:
@@ -246,7 +320,7 @@ def _class_counts(bits: jax.Array, members: jax.Array, kernels: str) -> jax.Arra
     return xla_cpu.halving_sum(counts.astype(jnp.int16 if bits.shape[1] < 2 ** 15 else jnp.int32), -1)
 
 
-def _peel(key, bits: jax.Array, probs: np.ndarray, n_needed: int, kernels: str):
+def _peel(key, bits: jax.Array, weights: "_PeelWeights", n_needed: int, kernels: str):
     """Front index per individual by repeated extraction of the non-dominated set among the
     not yet ranked, each pass with fresh comparison draws (Sferes' dom_sort_basic with
     prob_dom_f); stops once ``n_needed`` rows are ranked, the rest stay _UNRANKED.
@@ -257,24 +331,20 @@ def _peel(key, bits: jax.Array, probs: np.ndarray, n_needed: int, kernels: str):
     Each b draws one exponential E_b for the whole sort and leaves at the first pass where
     its cumulative hazard sum -log(1 - q) exceeds E_b, which given the passes before has
     probability q (memorylessness; docs/decisions.md).
-    bits: uint32 [K, N, W] from _class_bits; probs: float64 [K].
+    bits: uint32 [K, N, W] from _class_bits; weights: the classes' probabilities (`_PeelWeights`).
     Returns (ranks int32 [N], number of passes, number ranked before the last pass).
     """
     _, n, n_words = bits.shape
     n_needed = min(n_needed, n)
-    uncertain = probs < 1.0
-    log_keep = jnp.asarray(np.log1p(-np.where(uncertain, probs, 0.0)), jnp.float32)[:, None]
-    stochastic = bool(np.any(uncertain))
-    uncertain = jnp.asarray(uncertain)[:, None]
-    exposure = prng.exponential(key, (n,), kernels=kernels) if stochastic else None
+    exposure = prng.exponential(key, (n,), kernels=kernels) if weights.stochastic else None
 
     def one_pass(carry):
         ranks, hazard, front, n_ranked, _ = carry
         remaining = ranks == _UNRANKED
-        counts = _class_counts(bits, _pack(remaining, n_words), kernels)
-        free = remaining & jnp.all(uncertain | (counts == 0), axis=0)
-        if stochastic:
-            log_q = jnp.sum(jnp.where(uncertain, counts * log_keep, 0.0), axis=0)
+        counts = weights.merged(_class_counts(bits, _pack(remaining, n_words), kernels))
+        free = remaining & jnp.all(weights.uncertain | (counts == 0), axis=0)
+        if weights.stochastic:
+            log_q = jnp.sum(jnp.where(weights.uncertain, counts * weights.log_keep, 0.0), axis=0)
             hazard = hazard + jnp.where(free, -jnp.log(-jnp.expm1(log_q)), 0.0)
             free = free & (exposure < hazard)
         ranks = jnp.where(free, front, ranks)
@@ -286,16 +356,42 @@ def _peel(key, bits: jax.Array, probs: np.ndarray, n_needed: int, kernels: str):
     return ranks, n_fronts, n_before_last
 
 
-def _sort_ranks(key, objectives, pressure: Sequence[float], n_needed: int, kernels: str):
-    """_peel on float32 objectives [N, M]; also returns the _orders it built."""
+class _PeelWeights:
+    """The classes' probabilities as `_peel` uses them. log_keep: float32 [C, 1], log(1 - P)
+    where P < 1, else 0; uncertain: bool [C, 1], P < 1; stochastic: whether any class is
+    uncertain (static; always True under a plan, where a certain class merely adds nothing);
+    ``merged(counts)`` maps per-bitset counts [K, N] to per-class counts [C, N]."""
+
+    def __init__(self, pressure):
+        if isinstance(pressure, SortPlan):
+            self.log_keep, self.uncertain = pressure.log_keep[:, None], ~pressure.certain[:, None]
+            self.stochastic, self._slot = True, pressure.slot
+            self.n_bitsets, self.table = pressure.n_structural, np.asarray(pressure.table, np.int8)
+            return
+        self.table, probs = _dominance_classes(pressure)
+        uncertain = probs < 1.0
+        self.log_keep = jnp.asarray(np.log1p(-np.where(uncertain, probs, 0.0)), jnp.float32)[:, None]
+        self.stochastic, self._slot = bool(np.any(uncertain)), None
+        self.uncertain, self.n_bitsets = jnp.asarray(uncertain)[:, None], len(probs)
+
+    def merged(self, counts: jax.Array) -> jax.Array:
+        if self._slot is None:
+            return counts
+        # integer sums, exact: a merged class counts what its one bitset would under the tuple
+        return jnp.zeros((self.log_keep.shape[0], counts.shape[1]), counts.dtype).at[self._slot].add(counts)
+
+
+def _sort_ranks(key, objectives, pressure, n_needed: int, kernels: str):
+    """_peel on float32 objectives [N, M]; also returns the _orders it built. ``pressure``: a
+    tuple of floats or a `SortPlan`."""
     orders = _orders(objectives, kernels)
-    table, probs = _dominance_classes(pressure)
+    weights = _PeelWeights(pressure)
     n = objectives.shape[0]
-    if len(probs) == 0:
+    if weights.n_bitsets == 0:
         return (jnp.zeros(n, jnp.int32), jnp.int32(1), jnp.int32(0)), orders
     perm, pos, below, not_above = orders
-    bits = _class_bits(perm, pos, below, not_above, table, len(probs), kernels)
-    ranks, n_fronts, n_before_last = _peel(key, bits, probs, n_needed, kernels)
+    bits = _class_bits(perm, pos, below, not_above, weights.table, weights.n_bitsets, kernels)
+    ranks, n_fronts, n_before_last = _peel(key, bits, weights, n_needed, kernels)
     return (ranks[pos[0]], n_fronts, n_before_last), orders
 
 
@@ -378,7 +474,7 @@ def _pressure_thresholds(pressure: Sequence[float]) -> np.ndarray:
     return np.round(np.asarray(pressure, np.float64) * 2 ** _PRESSURE_BITS).astype(np.int64)
 
 
-def stochastic_ranks(key, objectives: jax.Array, pressure: Sequence[float], n_needed: int,
+def stochastic_ranks(key, objectives: jax.Array, pressure: "Sequence[float] | SortPlan", n_needed: int,
                      kernels: str = "fast") -> jax.Array:
     """Front index under stochastic dominance, int32 [N]; peeling stops once ``n_needed``
     rows are ranked (the others stay unranked, int32 max). objectives: [N, M], maximised."""
@@ -386,7 +482,7 @@ def stochastic_ranks(key, objectives: jax.Array, pressure: Sequence[float], n_ne
     return ranks
 
 
-def survivors(key, objectives: jax.Array, pressure: Sequence[float], n_survivors: int,
+def survivors(key, objectives: jax.Array, pressure: "Sequence[float] | SortPlan", n_survivors: int,
               kernels: str = "fast"):
     """(mu + lambda) environmental selection: whole fronts in order, the last partial front by
     decreasing crowding distance (ties: lower row first).
@@ -411,7 +507,7 @@ def survivors(key, objectives: jax.Array, pressure: Sequence[float], n_survivors
 
 
 def tournament_winners(key, objectives: jax.Array, crowding: jax.Array,
-                       pressure: Sequence[float], kernels: str = "fast") -> jax.Array:
+                       pressure: "Sequence[float] | SortPlan", kernels: str = "fast") -> jax.Array:
     """Parent indices from binary tournaments as Sferes' Pnsga::_selection, int32 [N].
 
     Two random permutations of the N parents are cut into consecutive pairs; each pair plays
@@ -425,7 +521,8 @@ def tournament_winners(key, objectives: jax.Array, crowding: jax.Array,
     pairs = jnp.concatenate([prng.permutation(k_perm1, n, kernels=kernels),
                              prng.permutation(k_perm2, n, kernels=kernels)]).reshape(n, 2)
     a, b = pairs[:, 0], pairs[:, 1]
-    thresholds = jnp.asarray(_pressure_thresholds(pressure))
+    thresholds = (pressure.thresholds if isinstance(pressure, SortPlan)
+                  else jnp.asarray(_pressure_thresholds(pressure)))
     draws = prng.bits(k_used, (n, objectives.shape[1]), kernels=kernels).astype(jnp.uint16).astype(jnp.int32)
     used = draws < thresholds
     fa, fb = objectives[a], objectives[b]

@@ -92,6 +92,19 @@ def test_configs_that_differ_only_in_run_length_or_seeds_share_compiled_programs
     assert not np.array_equal(state.parents.edge_mask, full_run.state.parents.edge_mask)  # seed 7 is not seed 0
 
 
+def test_a_cost_pressure_sweep_runs_each_value_as_its_own_run_would(full_run, tmp_path):
+    """Two pressures x four seeds in one program: the entries of 0.25 are, bit for bit, the
+    run at 0.25 alone (whose pressure is compiled in), and every row names its pressure."""
+    swept = config_from_dict({**SMALL, "sweep": {"key": "objectives.cost_pressure", "values": [0.5, 0.25]}})
+    both = run(swept, tmp_path / "sweep", progress=False)
+    assert both.rows.shape[0] == 8
+    names = list(both.names)
+    assert names[:-1] == list(full_run.names) and names[-1] == "cost_pressure"
+    np.testing.assert_array_equal(both.rows[4:, :, :-1], full_run.rows)
+    np.testing.assert_array_equal(both.rows[:, 0, -1], np.float32([0.5] * 4 + [0.25] * 4))
+    assert not np.array_equal(both.rows[:4, :, :-1], full_run.rows)
+
+
 def test_run_refuses_to_overwrite_a_finished_run(full_run):
     with pytest.raises(RunError, match="exists and is not empty"):
         run(small_config(), full_run.run_dir, progress=False)

@@ -139,8 +139,14 @@ def test_a_sweep_takes_only_traced_settings(sweep, message):
         config_from_dict({**{k: dict(v) for k, v in BASE.items()}, "sweep": sweep})
 
 
-def test_clune_has_no_traced_setting_to_sweep():
+@pytest.mark.parametrize("preset, sweep, message", [
+    ("clune2013/pa", {"key": "objectives.cost_pressure", "values": [0.1, 0.5]}, "no traced settings"),
+    ("clune2013/pcc", {"key": "objectives.cost_pressure", "values": [0.1, 1.5]},
+     r"'sweep\.values': expected a probability in \[0, 1\], got 1\.5"),
+    ("clune2013/pcc", {"key": "mutation.bias_rate", "values": [0.1, 0.5]}, "objectives.cost_pressure"),
+])
+def test_clune_sweeps_only_its_cost_pressure(preset, sweep, message):
     from evojax_mod.config import load_config, to_dict
-    data = to_dict(load_config("clune2013/pcc"))
-    with pytest.raises(ConfigError, match="no traced settings"):
-        config_from_dict({**data, "sweep": {"key": "objectives.cost_pressure", "values": [0.1, 0.5]}})
+    data = to_dict(load_config(preset))
+    with pytest.raises(ConfigError, match=message):
+        config_from_dict({**data, "sweep": sweep})

@@ -279,14 +279,19 @@ def test_plain_survivors_and_tournaments_have_the_same_bits(f, pressure, n_survi
                      play_with(key, f, np.asarray(crowd[:1]).repeat(40), pressure, kernels="plain"))
 
 
+def clune_like(n, seed):
+    """Performance in 1/256 steps, a cost with ties and infinities, diversity in (0, 1)."""
+    rng = np.random.default_rng(seed)
+    f = np.stack([rng.integers(0, 40, n) / 256, -rng.poisson(30.0, n).astype(float), rng.random(n)], 1)
+    f[::11, 1] = -np.inf
+    return f.astype(np.float32)
+
+
 @pytest.mark.parametrize("n", [2, *(pytest.param(n, marks=pytest.mark.slow) for n in (601, 2000))])
 def test_plain_kernels_have_the_same_bits_on_clune_like_objectives(n):
     """Performance in 1/256 steps, a cost with ties and infinities, diversity in (0, 1): many
     fronts, a stochastic sort over many passes, and crowding ties."""
-    rng = np.random.default_rng(n)
-    f = np.stack([rng.integers(0, 40, n) / 256, -rng.poisson(30.0, n).astype(float), rng.random(n)], 1)
-    f[::11, 1] = -np.inf
-    f = f.astype(np.float32)
+    f = clune_like(n, n)
     key = jax.random.PRNGKey(n)
     for pressure in [(1.0, 0.25, 1.0), (1.0, 1.0, 1.0)]:
         fast = select_with(key, f, pressure, n // 2, kernels="fast")
@@ -302,3 +307,48 @@ def test_plain_kernels_have_the_same_bits_on_clune_like_objectives(n):
 def test_an_unknown_kernels_value_is_refused():
     with pytest.raises(ValueError, match="kernels"):
         nsga2.survivors(jax.random.PRNGKey(0), jnp.zeros((4, 2)), (1.0, 1.0), 2, kernels="auto")
+
+
+# --- pressure as a traced plan: one program for many pressures, the bits of each tuple's -----
+
+PLAN_PRESSURES = [0.0, 0.2, 0.25, 0.5, 0.75, 1.0]  # 0.5: two classes merge; 0 and 1: all certain
+
+
+def test_structural_classes_group_patterns_by_their_probability_function():
+    table = nsga2._structural_classes((1.0, 0.25, 1.0), (False, True, False))
+    static, probs = nsga2._dominance_classes((1.0, 0.25, 1.0))
+    assert table.max() == 3  # P = 1, 1 - c and c
+    np.testing.assert_array_equal(table > 0, static > 0)
+    for c in PLAN_PRESSURES:  # every structural class lies within one class of the tuple
+        merged, _ = nsga2._dominance_classes((1.0, c, 1.0))
+        for k in range(1, 4):
+            assert len(set(merged[table == k])) == 1
+    with pytest.raises(ValueError, match="swept"):
+        nsga2.sort_plan((1.0, 0.25), (True,))
+
+
+@pytest.mark.parametrize("n, kernels, pressures", [
+    (301, "fast", [0.0, 0.25, 0.5, 1.0]),
+    pytest.param(40, "fast", PLAN_PRESSURES, marks=pytest.mark.slow),
+    pytest.param(301, "plain", PLAN_PRESSURES, marks=pytest.mark.slow),
+])
+def test_a_plan_sorts_and_plays_with_the_bits_of_its_tuple(n, kernels, pressures):
+    """One program under every plan; one compiled per tuple (a pressure is a constant there)."""
+    f = clune_like(n, n)
+    plans = [nsga2.sort_plan((1.0, c, 1.0), (False, True, False)) for c in pressures]
+    stacked = jax.tree.map(lambda *a: jnp.stack(a), *plans)
+    keys = jax.random.split(jax.random.PRNGKey(n), len(plans))
+    crowd = jnp.asarray(np.random.default_rng(0).random(n // 2), jnp.float32)
+
+    @jax.jit
+    def under_plans(keys, plans):
+        chosen, crowding = jax.vmap(lambda k, p: nsga2.survivors(k, f, p, n // 2, kernels=kernels))(keys, plans)
+        winners = jax.vmap(lambda k, p: nsga2.tournament_winners(k, f[: n // 2], crowd, p, kernels=kernels))(keys, plans)
+        return chosen, crowding, winners
+
+    chosen, crowding, winners = under_plans(keys, stacked)
+    for i, c in enumerate(pressures):
+        pressure = (1.0, c, 1.0)
+        expected = select_with(keys[i], f, pressure, n // 2, kernels=kernels)
+        assert_same_bits(expected, (chosen[i], crowding[i]))
+        assert_same_bits(play_with(keys[i], f[: n // 2], crowd, pressure, kernels=kernels), winners[i])
