@@ -198,7 +198,7 @@ def test_every_damage_under_every_command_is_one_line_or_success(runs):
     (records.CHECKPOINT, "truncated", "resume", "not a whole .npz archive"),
     (records.CHECKPOINT, "another run's", "adapt", "does not fit config.yaml"),
     (records.CHAMPIONS, "another run's", "report", "champion_gate_inputs is int32 [3, 6, 12, 2], expected int32 "
-                                                   "[2, 5, 12, 2]"),
+                                                   "[2, 6, 12, 2]"),
     (records.METRICS, "missing", "report", "missing; `evojax-mod resume"),
     ("analysis.json", "truncated", "compare", "not valid JSON"),
     ("adaptation.json", "wrongly shaped", "compare", None),  # a renamed generation field: taken as stale

@@ -177,3 +177,12 @@ def test_qm_analysis_of_layered_champions(full_run):
     for champion in content["champions"]:
         assert champion is None or (champion["rewire"] == "layered" and np.isfinite(champion["q_real"]))
     assert "qm" in final_table(full_run.run_dir)
+
+
+def test_the_pressure_sweep_preset_is_pcc_at_the_labs_pressures():
+    from evojax_mod.config import load_config, to_dict
+    swept, pcc = to_dict(load_config("clune2013/pcc_pressures")), to_dict(load_config("clune2013/pcc"))
+    assert swept.pop("sweep") == {"key": "objectives.cost_pressure", "values": [0.1, 0.25, 0.5, 0.75, 0.95, 1.0]}
+    for data in (swept, pcc):
+        del data["name"], data["description"]
+    assert swept == pcc
