@@ -46,8 +46,8 @@ BATCH_S = 45.0  # at most this many recorded seconds of files to a shared proces
 # Clune configurations' programs take (module docstring).
 SHARED_PROGRAMS = (
     # the small P&CC run (population 24, a row every 3 generations)
-    ("tests/experiments/test_clune.py", "tests/test_cli.py", "tests/report/test_measured.py",
-     "tests/experiments/test_readaptation.py"),
+    ("tests/experiments/test_clune.py", "tests/test_cli.py", "tests/test_rechampion.py", "tests/test_evolvability.py",
+     "tests/report/test_measured.py", "tests/experiments/test_readaptation.py"),
     # the small circuits MVG run (population 24, elite 8, a row every 3 generations)
     ("tests/test_damaged_runs.py", "tests/test_run_failures.py", "tests/test_executable_cache.py"),
 )

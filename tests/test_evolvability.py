@@ -24,7 +24,9 @@ def circuits_run(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def clune_run():
-    config = load_config("configs/clune2013/pcc.yaml", seeds=2, generations=20, population=60)
+    # the shape of test_clune's small runs, whose programs the suite runner shares with this file
+    config = load_config("configs/clune2013/pcc.yaml", seeds=2, generations=18, population=24,
+                         overrides={"run.log_every": 3, "run.checkpoint_every": 6})
     return config, runner.run(config, None, progress=False)
 
 

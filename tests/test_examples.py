@@ -15,6 +15,7 @@ def load_tour():
     return module
 
 
+@pytest.mark.slow  # a P&CC program of its own (26 s from a fresh clone); test_cli runs the same calls
 def test_tour_runs_end_to_end(tmp_path, capsys):
     results = load_tour().main(["--out", str(tmp_path), "--seeds", "2", "--generations", "20", "--pop", "60"])
     printed = capsys.readouterr().out

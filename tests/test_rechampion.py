@@ -6,7 +6,10 @@ from evojax_mod import cli, records, runner
 from evojax_mod.config import ConfigError, load_config
 from evojax_mod.rechampion import rechampion_config, rechampion_run
 
-SMALL = dict(seeds=3, generations=30, population=40)
+# the shape of tests/experiments/test_clune.py's small runs, whose programs the suite runner
+# shares with this file (tests/__main__.py, SHARED_PROGRAMS)
+SMALL = dict(seeds=3, generations=30, population=24)
+GRID = {"run.log_every": 3, "run.checkpoint_every": 6}
 
 
 @pytest.fixture(scope="module")
@@ -14,7 +17,7 @@ def runs(tmp_path_factory):
     """The same P&CC seeds under each champion rule, evolved and recorded."""
     root = tmp_path_factory.mktemp("rechampion")
     for rule in ("fewest_edges", "stat_modularity"):
-        config = load_config("configs/clune2013/pcc.yaml", **SMALL, overrides={"selection.champion": rule})
+        config = load_config("configs/clune2013/pcc.yaml", **SMALL, overrides={**GRID, "selection.champion": rule})
         runner.run(config, root / rule, progress=False)
     return root
 

@@ -48,8 +48,10 @@ def test_every_registered_experiment_is_covered():
     assert set(NEW_TASK_CONFIGS) == set(EXPERIMENTS)
 
 
-# evosax composes as optax does (tests/optimisers cover its steps): its run here is a slow check
-@pytest.mark.parametrize("kind", [pytest.param(k, marks=pytest.mark.slow) if k == "evosax" else k
+# evosax composes as optax does (tests/optimisers cover its steps), and NSGA-II's run compiles a
+# Clune program of its own for the new task (23 s from a fresh clone) while the elitist and
+# optax runs already show a task is a value: those two are slow checks
+@pytest.mark.parametrize("kind", [pytest.param(k, marks=pytest.mark.slow) if k in ("evosax", "nsga2") else k
                                   for k in sorted(NEW_TASK_CONFIGS)])
 def test_a_task_defined_in_a_test_runs_through_every_experiment(kind, tmp_path):
     cfg = config_from_dict({**NEW_TASK_CONFIGS[kind], "run": SMALL_RUN})

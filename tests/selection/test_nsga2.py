@@ -182,8 +182,8 @@ def test_bitset_class_counts_equal_plain_counts(f, pressure, members, kernels):
                                   plain_class_counts(f, pressure, members))
 
 
-@KERNELS
-@pytest.mark.parametrize("n", [1, 33, 2100])
+@pytest.mark.parametrize("n, kernels", [(1, "fast"), (1, "plain"), (33, "fast"), (33, "plain"), (2100, "fast"),
+                                        pytest.param(2100, "plain", marks=pytest.mark.slow)])
 def test_bitset_class_counts_across_words(n, kernels):
     rng = np.random.default_rng(n)
     f = np.stack([rng.integers(0, 30, n) / 256, -rng.gamma(4.0, 5.0, n), rng.random(n)], 1)
@@ -328,7 +328,7 @@ def test_structural_classes_group_patterns_by_their_probability_function():
 
 
 @pytest.mark.parametrize("n, kernels, pressures", [
-    (301, "fast", [0.0, 0.25, 0.5, 1.0]),
+    (301, "fast", [0.5, 1.0]),  # two classes merged; every class certain
     pytest.param(40, "fast", PLAN_PRESSURES, marks=pytest.mark.slow),
     pytest.param(301, "plain", PLAN_PRESSURES, marks=pytest.mark.slow),
 ])
