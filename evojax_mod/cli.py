@@ -375,7 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--measures", default="qm",
                    help="comma-separated: qm (normalised modularity with nulls, into analysis.json) and any "
                         "of evojax_mod.measures' registry (q, qw, qu, louvain, leiden, ncut, coact, mi, "
-                        "mi_bool: on the final champions, into measures.csv) and the basin-broadness "
+                        "mi_bool, cfmi: on the final champions, into measures.csv) and the basin-broadness "
                         "measures hessian and llc (champions with a differentiable form)")
     p.add_argument("--n-random", type=int, default=200, help="degree-preserving randomisations per champion")
     p.add_argument("--rewire", choices=["undirected", "directed", "layered"],

@@ -15,6 +15,8 @@ and analyse a run without knowing which experiment it is:
     champion_template                   the shapes of one champion (any pytree)
     network(genome) -> Network          the directed graph of any genome (numpy)
     activations(genome) -> [n, P]       every node's value on every input pattern (numpy)
+    interventions(genome) -> values     ``values(clamp) -> [n, P]``: the same under a clamp, or
+                                        None where the networks take no interventions
 
 Runner, records, report, compare, analyze and the command line read only this interface;
 `experiments.registry` maps config kinds to experiment classes.
@@ -158,6 +160,14 @@ class Experiment(abc.ABC):
     def activations(self, genome) -> np.ndarray:
         """Value of every node on every input pattern of the task, float [N, P] (pattern p's
         input i is bit i of p); binary genomes give 0/1, Clune's networks values in [-1, 1]."""
+
+    def interventions(self, genome):
+        """``values(clamp) -> float32 [N, P]``: every node's value on every input pattern of
+        the task, as `activations`, with the nodes of ``clamp`` (`families.Clamp`, None: none)
+        held at its values and later nodes reading them, for the counterfactual measures; a
+        `jax.tree_util.Partial` (its arrays traced, so jitted measures compile once for every
+        genome). None where the networks take no interventions."""
+        return None
 
     def smooth_view(self, genome) -> SmoothView | None:
         """The champion as a differentiable function at an optimum, for the basin-broadness

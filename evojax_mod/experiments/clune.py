@@ -321,7 +321,11 @@ class CluneExperiment(Experiment):
 
     def activations(self, genome: layered.LayeredGenome) -> np.ndarray:
         """float [N, P]: inputs as +-1, every neuron's tanh(steepness * (w . h + b))."""
-        return np.asarray(self.family.node_values(genome, self.inputs()))
+        return np.asarray(self.interventions(genome)(None))
+
+    def interventions(self, genome: layered.LayeredGenome):
+        """``values(clamp) -> float32 [N, P]``: the family's node values on every pattern."""
+        return jax.tree_util.Partial(self.family.node_values, genome, self.inputs())
 
 
 def fewest_edges_champion(state: CluneState) -> jax.Array:

@@ -223,4 +223,8 @@ class ComposedExperiment(Experiment):
 
     def activations(self, genome) -> np.ndarray:
         """float [N, P]: inputs as +-1, hidden activations, output logits."""
-        return np.asarray(self.family.node_values(genome, self.problem.inputs()))
+        return np.asarray(self.interventions(genome)(None))
+
+    def interventions(self, genome):
+        """``values(clamp) -> float32 [N, P]``: the family's node values on every pattern."""
+        return jax.tree_util.Partial(self.family.node_values, genome, self.problem.inputs())

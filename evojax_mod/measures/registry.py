@@ -11,7 +11,8 @@ Per-network inputs (batched: add leading [S, I] axes):
   adjacency [N, N] float (edge i -> j weight), node_mask [N] bool (present nodes),
   layer [N] int, activations [N, P] float (each node's value on P task inputs),
   hidden [N] bool (units used for coactivation), groups [N] int (module 0 / 1 of each unit
-  for the information measures, -1 = neither).
+  for the information measures, -1 = neither), interventions: the network under clamps,
+  ``values(clamp) -> [N, P]`` (`Experiment.interventions`; an object array when batched).
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from evojax_mod.experiments.base import SUMMARIES
 import evojax_mod.measures.maxq as maxq
 from evojax_mod.measures.clusterability import clusterability
 from evojax_mod.measures.coactivation import coactivation_clusterability
+from evojax_mod.measures.counterfactual import module_scores
 from evojax_mod.measures.information import binned_mi, boolean_mi
 from evojax_mod.measures.spectral_kl import spectral_kl_q
 
@@ -96,6 +98,16 @@ def _group_boolean_mi(activations, groups):
     return np.nan if pair is None else boolean_mi(*pair)
 
 
+def _cfmi(interventions, layer, groups, hidden, **options):
+    """The module score S of the hidden units' two groups from counterfactual and observational
+    MI (`counterfactual.module_scores`)."""
+    if interventions is None:
+        raise ValueError("cfmi: this experiment's networks take no interventions")
+    labels = np.where(np.asarray(hidden, bool), groups, -1)
+    scores = module_scores(interventions, labels, layer, **options)
+    return {"cfmi": scores["counterfactual"], "cfmi_obs": scores["observational"], "cfmi_gap": scores["gap"]}
+
+
 REGISTRY: dict[str, Measure] = {m.name: m for m in (
     Measure("q", "Q, spectral+KL (directed, unweighted)", ("graph",), ("adjacency", "node_mask"),
             spectral_kl_q, better="max", jittable=True,
@@ -122,6 +134,11 @@ REGISTRY: dict[str, Measure] = {m.name: m for m in (
             ("activations", "groups"), _group_mi, better="min"),
     Measure("mi_bool", "exact MI between Boolean modules 0 and 1 (nats)", ("activations",),
             ("activations", "groups"), _group_boolean_mi, better="min"),
+    # 2 bins: each unit split at its clean median, so that the d units of a module in one layer
+    # have at most 2^d joint states, which the 8 * P pooled samples can estimate
+    Measure("cfmi", "S = 1 - cross/all counterfactual MI, modules 0 and 1 (observational, gap)",
+            ("graph", "interventions"), ("interventions", "layer", "groups", "hidden"), _cfmi,
+            columns=("cfmi", "cfmi_obs", "cfmi_gap"), better="max", options={"bins": 2}),
 )}
 
 def compute(names: Sequence[str], data: Mapping[str, object],

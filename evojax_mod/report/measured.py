@@ -2,9 +2,11 @@
 `evojax_mod.broadness` on a run's final champions: RUN/measures.csv.
 
 Each seed's champion is read back. Its network view (`Experiment.network`, `activations`,
-`modules`) becomes the per-network inputs of `measures.compute` — the adjacency and node mask of
-the network that reaches an output, every node's value on every input pattern, the hidden units,
-and as the two groups of the information measures the two sides of its top-level bisection.
+`interventions`, `modules`) becomes the per-network inputs of `measures.compute` — the
+adjacency and node mask of the network that reaches an output, every node's value on every input
+pattern, those values under interventions (a callable, None where the networks take none), the
+hidden units, and as the two groups of the information measures the two sides of its top-level
+bisection.
 Its smooth view (`Experiment.smooth_view`) gives the broadness measures: "hessian", the exact
 Hessian spectrum's summaries (`broadness.summaries.summarise`: parameters, lambda_max, trace,
 near-zero eigenvalues at P * machine epsilon relative to lambda_max, log volume at threshold 1
@@ -59,7 +61,7 @@ def champion_inputs(exp, genome) -> dict[str, np.ndarray]:
     hidden[network.outputs] = False
     return {"adjacency": network.adjacency, "node_mask": network.nodes, "layer": network.layer,
             "activations": np.asarray(exp.activations(genome), float), "hidden": hidden,
-            "groups": np.where(network.nodes, halves, -1)}
+            "groups": np.where(network.nodes, halves, -1), "interventions": exp.interventions(genome)}
 
 
 def broadness_columns(exp, genomes: list, names: list[str]) -> dict[str, np.ndarray]:
