@@ -9,9 +9,14 @@ set -euo pipefail
 RUNS=${1:-runs/cost-pressure}
 STATE="$(dirname "$0")/state/cost-pressure"
 source "$(dirname "$0")/campaign.sh"
-carry "$RUNS" "$STATE" "${2:-run}" pressures
-run clune2013/pcc_pressures "$RUNS/pressures" --seeds 16 --pop 500 --generations 5000 \
-  --set run.checkpoint_every=500 > "$RUNS.log" 2>&1
+SIZE="--seeds 16 --pop 500 --generations 5000 --set run.checkpoint_every=500"
+carry "$RUNS" "$STATE" "${2:-run}" pressures pa pressure0
+run clune2013/pcc_pressures "$RUNS/pressures" $SIZE > "$RUNS.log" 2>&1
+# the controls at the same size: no cost column (PA), and the cost column never compared
+run clune2013/pa "$RUNS/pa" $SIZE >> "$RUNS.log" 2>&1
+run clune2013/pcc "$RUNS/pressure0" $SIZE --set objectives.cost_pressure=0 >> "$RUNS.log" 2>&1
 # every seed's final population, moved to L-OR-R (a goal none of them saw)
-[ -f "$RUNS/pressures/adaptation.json" ] || $EM adapt "$RUNS/pressures" --goal "L | R" --generations 1000 >> "$RUNS.log" 2>&1
-$EM compare "$RUNS/pressures" --out "$RUNS/figures"
+for r in pressures pa pressure0; do
+  [ -f "$RUNS/$r/adaptation.json" ] || $EM adapt "$RUNS/$r" --goal "L | R" --generations 1000 >> "$RUNS.log" 2>&1
+done
+$EM compare "$RUNS/pressures" "$RUNS/pa" "$RUNS/pressure0" --out "$RUNS/figures" --markdown > "$RUNS.compare.md"
