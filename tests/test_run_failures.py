@@ -351,8 +351,11 @@ def kill_trial(run_dir: Path, kills: list[str], times: dict, rng, stderr_path: P
 
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory):
-    """A run of the kill trials' length, in a process of its own (as the trials), and its timing."""
+    """A run of the kill trials' length, in a process of its own (as the trials), and its timing:
+    that of a second such run, which finds its programs in the caches as every trial's command
+    does (the first may have compiled them, or found them compiled by another test)."""
     root = tmp_path_factory.mktemp("uninterrupted")
+    timeline(root / "first", root / "stderr.txt")
     times = timeline(root / "run", root / "stderr.txt")
     return outputs(root / "run"), times
 
