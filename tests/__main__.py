@@ -40,8 +40,8 @@ NO_TESTS_COLLECTED = 5  # pytest's exit status when a file has no selected test
 JOBS_VAR = "EVOJAX_MOD_TEST_JOBS"
 TIMES = Path(".pytest_cache") / "evojax_mod_file_seconds.json"  # under the repository root
 SHIPPED_TIMES = Path("tests") / "file_seconds.json"
-SMALL_S = 15.0  # files faster than this share a process
-BATCH_S = 45.0  # at most this many recorded seconds of files to a shared process
+SMALL_S = 20.0  # files faster than this share a process
+BATCH_S = 90.0  # at most this many recorded seconds of files to a shared process
 # Each group runs in one process; a group stays well below the memory mappings that some thirty
 # Clune configurations' programs take (module docstring).
 SHARED_PROGRAMS = (

@@ -224,7 +224,7 @@ def test_orders_are_deaps_chain_of_stable_sorts(f, kernels):
 
 
 @settings(max_examples=40, deadline=None)
-@given(objective_sets, st.sampled_from([1, 9, 20, 40]))
+@given(objective_sets, st.sampled_from([1, 20, 40]))  # each a program of its own
 def test_deterministic_survivors_are_best_fronts_then_most_crowded(f, n_survivors):
     chosen, crowd = map(np.asarray, select(jax.random.PRNGKey(0), f, (1.0, 1.0, 1.0), n_survivors))
     ranks = np.asarray(nsga2.nondominated_ranks(f, [True] * 3))
