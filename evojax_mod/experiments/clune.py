@@ -154,9 +154,8 @@ class CluneExperiment(Experiment):
         plans = [nsga2.sort_plan(self._pressure_with(float(c)), swept) for c in values]
         return {**settings, "plan": jax.tree.map(lambda *a: np.stack(a), *plans)}
 
-    def _sort_pressure(self, state_or_swept) -> "tuple[float, ...] | nsga2.SortPlan":
+    def _sort_pressure(self, swept: SweptPressure | None) -> "tuple[float, ...] | nsga2.SortPlan":
         """What the sort and tournaments take: the swept entry's plan, else the compiled tuple."""
-        swept = getattr(state_or_swept, "swept", state_or_swept)
         return self.pressure if swept is None else swept.plan
 
     def inputs(self) -> jax.Array:
@@ -217,8 +216,8 @@ class CluneExperiment(Experiment):
         key, k_sort = jax.random.split(state.key)
         goal = self.schedule.initial_goal(state.schedule_key)
         objectives, performance = self.objectives(state.signs, state.costs, goal)
-        order, crowding = nsga2.survivors(k_sort, objectives, self._sort_pressure(state), self.config.run.population,
-                                          kernels=self.kernels)
+        order, crowding = nsga2.survivors(k_sort, objectives, self._sort_pressure(state.swept),
+                                          self.config.run.population, kernels=self.kernels)
         return state.replace(
             parents=jax.tree.map(lambda a: a[order], state.parents), signs=state.signs[order],
             costs=state.costs[order], objectives=objectives[order], crowding=crowding, goal=goal,
@@ -233,7 +232,7 @@ class CluneExperiment(Experiment):
         key, k_tour, k_mut, k_sort = prng.split(state.key, 4, kernels=k)
         generation = state.generation + 1
         goal = self.schedule.next_goal(state.schedule_key, generation, state.goal)
-        pressure = self._sort_pressure(state)
+        pressure = self._sort_pressure(state.swept)
         winners = nsga2.tournament_winners(k_tour, state.objectives, state.crowding, pressure, kernels=k)
         children = jax.vmap(lambda kk, g: layered.mutate(kk, g, self.spec))(
             prng.split(k_mut, n, kernels=k), jax.tree.map(lambda a: a[winners], state.parents))

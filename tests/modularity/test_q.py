@@ -8,6 +8,7 @@ from networkx.algorithms.community import modularity as nx_modularity
 
 from evojax_mod.modularity import modularity
 from evojax_mod.modularity.q import networkx_undirected
+from tests.modularity.graphs import planted_graph
 
 FF_EDGES = [(0, 4), (1, 4), (0, 5), (1, 5), (2, 6), (3, 6), (2, 7), (3, 7),
             (4, 8), (5, 8), (6, 9), (7, 9)]
@@ -98,12 +99,7 @@ def test_feed_forward_two_module_net():
 
 
 def test_planted_three_block_partition():
-    rng = np.random.default_rng(0)
-    block = np.repeat(np.arange(3), 10)
-    a = (rng.random((30, 30)) < np.where(block[:, None] == block[None, :], 0.35, 0.03))
-    a = a.astype(float)
-    np.fill_diagonal(a, 0)
-    assert modularity(a, block) == pytest.approx(0.485837, abs=5e-7)
+    assert modularity(planted_graph(), np.repeat(np.arange(3), 10)) == pytest.approx(0.485837, abs=5e-7)
 
 
 def test_no_edges_is_zero():
