@@ -280,20 +280,28 @@ ScheduleConfig = Union[FixedScheduleConfig, MvgScheduleConfig, SwitchScheduleCon
 # --- mutation (chosen by the genome kind) ---------------------------------------------------
 
 
+BIAS_MUTATIONS = ("resample", "step")
+
+
 @dataclass(frozen=True)
 class LayeredMutationConfig:
     """weight_changes_per_genome: expected weight steps per child (each edge steps with p = this
-    / n_edges); bias_rate: per-neuron probability of resampling the bias; add_connection /
-    remove_connection: per-child probabilities of one edge addition / one edge removal."""
+    / n_edges); bias_rate: per-neuron probability of mutating the bias; bias_mutation: how —
+    "resample" uniformly from the bias set (Clune 2013) or "step" one value up or down the
+    ordered set (Mengistu 2016); add_connection / remove_connection: per-child probabilities of
+    one edge addition / one edge removal."""
 
     weight_changes_per_genome: float = 2.0
     bias_rate: float = 1.0 / 24.0
+    bias_mutation: str = "resample"
     add_connection: float = 0.2
     remove_connection: float = 0.2
 
     def validate(self, at: str) -> None:
         _check(self.weight_changes_per_genome >= 0, f"{at}.weight_changes_per_genome", "a number >= 0",
                self.weight_changes_per_genome)
+        _check(self.bias_mutation in BIAS_MUTATIONS, f"{at}.bias_mutation", f"one of: {', '.join(BIAS_MUTATIONS)}",
+               self.bias_mutation)
         for name in ("bias_rate", "add_connection", "remove_connection"):
             value = getattr(self, name)
             _check(0 <= value <= 1, f"{at}.{name}", "a probability in [0, 1]", value)

@@ -82,6 +82,16 @@ def test_xor3_sub_goals_and_its_family():
     assert task.n_codes == 256 and len(family_codes(task.n_sub_goals)) == 218
 
 
+def test_andxorand_is_mengistus_truth_table_by_enumeration():
+    task = get_task("andxorand")
+    code = goal_code(task, "andxorand")
+    for pattern, bit in enumerate(np.asarray(target(task, code))):
+        x = [(pattern >> i) & 1 for i in range(8)]
+        a = [x[0] & x[1], x[2] & x[3], x[4] & x[5], x[6] & x[7]]
+        assert bit == bool((a[0] ^ a[1]) & (a[2] ^ a[3])), pattern
+    assert task.input_groups == ((0, 1), (2, 3), (4, 5), (6, 7))
+
+
 def test_sub_goals_are_a_read_only_copy():
     goals = np.zeros((1, 4), bool)
     task = BooleanTask(name="copy", n_inputs=2, sub_goals=goals, sub_goal_names=("X",),
@@ -249,8 +259,8 @@ def test_registry_by_name_and_by_module_path():
 
 def test_registry_builtins_are_cached_and_unknown_names_listed():
     assert get_task("retina") is get_task("retina") is retina_task()
-    assert {"retina", "circuits", "xor3"} <= set(TASKS)
-    with pytest.raises(KeyError, match="registered: circuits, retina"):
+    assert {"retina", "circuits", "xor3", "andxorand"} <= set(TASKS)
+    with pytest.raises(KeyError, match="registered: andxorand, circuits, retina"):
         get_task("nope")
     with pytest.raises(TypeError):
         get_task("tests.test_tasks:REPO")

@@ -121,6 +121,7 @@ class CluneExperiment(Experiment):
             weight_values=WEIGHT_SETS[g.weight_set], bias_values=tuple(float(v) for v in g.bias_values),
             steepness=float(g.steepness), init_connections=tuple(g.init_connections),
             weight_changes_per_genome=m.weight_changes_per_genome, bias_rate=m.bias_rate,
+            bias_step=m.bias_mutation == "step",
             add_rate=m.add_connection, remove_rate=m.remove_connection, kernels=self.kernels).validated()
 
     @cached_property

@@ -29,12 +29,14 @@ class LayeredSpec:
 
     layers: nodes per layer, inputs first. x, y: node coordinates (one per node).
     weight_values: the ordered weight set (no 0: a missing edge is the mask's job).
-    bias_values: the bias set, resampled uniformly on mutation.
+    bias_values: the bias set, resampled uniformly on mutation (or stepped, see bias_step).
     steepness: lambda of the activation tanh(lambda * (w.x + b)).
     init_connections: (low, high): the number of edge additions at birth is uniform on
         [low, high) (half-open, as misc::rand in Sferes), each one drawn as an add mutation.
     weight_changes_per_genome: expected weight steps per child (p = this / n_edges per edge).
     bias_rate: per-neuron probability of resampling its bias.
+    bias_step: mutate a bias by one step up or down the ordered bias set (coin flip, clamped at
+        the ends) instead of resampling it: the "ordered" bias of Mengistu et al. 2016.
     add_rate, remove_rate: per-child probabilities of one edge addition / removal.
     kernels: "fast" (steered for XLA's CPU backend) or "plain" (straightforward JAX, for
         accelerators); the same bits either way (see `evojax_mod.kernels`).
@@ -49,6 +51,7 @@ class LayeredSpec:
     init_connections: tuple[int, int] = (0, 120)
     weight_changes_per_genome: float = 2.0
     bias_rate: float = 1.0 / 24.0
+    bias_step: bool = False
     add_rate: float = 0.2
     remove_rate: float = 0.2
     kernels: str = "fast"
@@ -216,7 +219,12 @@ def mutate(key, genome: LayeredGenome, spec: LayeredSpec) -> LayeredGenome:
     direction = jnp.where((edge_words & 1) == 1, 1, -1)  # the low bit, unused by _unit
     weight_index = jnp.clip(genome.weight_index + jnp.where(stepped, direction, 0), 0, n_w - 1)
     resample = _unit(bias_pick) < spec.bias_rate
-    bias_index = jnp.where(resample, _below(bias_value, len(spec.bias_values)).astype(jnp.int8), genome.bias_index)
+    if spec.bias_step:
+        step = jnp.where((bias_value & 1) == 1, 1, -1).astype(jnp.int8)
+        new_bias = jnp.clip(genome.bias_index + step, 0, len(spec.bias_values) - 1).astype(jnp.int8)
+    else:
+        new_bias = _below(bias_value, len(spec.bias_values)).astype(jnp.int8)
+    bias_index = jnp.where(resample, new_bias, genome.bias_index)
 
     # One prefix count of the present edges serves both draws: the absent-edge prior mass
     # follows from it pair by pair (the prior is flat within a layer pair), and the removal's

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 from typing import Callable, Union
 
+from evojax_mod.tasks.andxorand import andxorand_task
 from evojax_mod.tasks.base import BooleanTask
 from evojax_mod.tasks.circuits import circuits_task
 from evojax_mod.tasks.retina import retina_task
@@ -19,6 +20,7 @@ TASKS: dict[str, TaskOrFactory] = {
     "retina": retina_task,
     "circuits": circuits_task,
     "xor3": xor3_task,
+    "andxorand": andxorand_task,
 }
 # "module:attribute" lookups, kept so that every call returns the same task object (tasks are
 # compared by identity, e.g. as static arguments of jit).

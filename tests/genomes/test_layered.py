@@ -157,6 +157,18 @@ def test_weight_steps_move_along_the_ordered_set_and_clamp():
     del spec
 
 
+def test_ordered_bias_steps_move_one_value_and_clamp():
+    """bias_step (Mengistu 2016): a mutated bias moves one step along the bias set, clamped."""
+    g = layered.LayeredGenome(edge_mask=jnp.zeros(106, bool), weight_index=jnp.zeros(106, jnp.int8),
+                              bias_index=jnp.asarray([0, 2, 4] * 5, jnp.int8))
+    spec_b = layered.LayeredSpec(add_rate=0.0, remove_rate=0.0, bias_rate=0.5, bias_step=True)
+    kids = np.asarray(mutate_one(jax.random.split(jax.random.PRNGKey(2), 400), g, spec_b).bias_index)
+    assert set(kids[:, 0].tolist()) == {0, 1}  # the lowest value steps up or stays
+    assert set(kids[:, 1].tolist()) == {1, 2, 3}  # the middle one: one step either way
+    assert set(kids[:, 2].tolist()) == {3, 4}
+    assert 0.4 < np.mean(kids[:, 1] != 2) < 0.6  # bias_rate
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 2**31 - 1))
 def test_functional_edges_match_the_graph_simplification(seed):
