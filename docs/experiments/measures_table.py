@@ -80,7 +80,7 @@ ORIENTED = {"q": 1, "qw": 1, "qu": 1, "louvain": 1, "leiden": 1, "ncut": -1, "co
 PARTITIONS = ("mouret", "q", "qw", "louvain", "leiden", "ncut", "coact", "bisection")
 
 
-def _champions(run_dir: Path):
+def carried_champions(run_dir: Path):
     """(experiment, champion arrays as records.read_champions gives them, logged metric rows
     [S, T, M], metric names) of a carried state (config.yaml + checkpoint.npz)."""
     exp = experiment_for(records.read_config(run_dir))
@@ -120,13 +120,12 @@ def partitions(exp, genome, inputs) -> dict[str, np.ndarray]:
     }
 
 
-def measure_treatment(family: str, name: str, run_dir: Path, stage: str) -> list[dict]:
-    """One row per seed: the measures, split rates and partition agreement of its champion."""
-    exp, champions, rows, metric_names = _champions(run_dir)
-    generations = champions["generation"]
+def picks(stage: str, generations, rows, metric_names) -> list[tuple[int, int]]:
+    """(seed, snapshot index) of every champion measured at ``stage``: "final" = the last logged
+    generation of each seed; "pre" = the last logged generation before the seed's first perfect
+    one, at which the champion is not perfect (seeds never perfect, or perfect from the first
+    log, are left out)."""
     perf_col, first_col = metric_names.index("champion_performance"), metric_names.index("first_perfect_generation")
-    names = [n for n in NAMES if not (n == "mi_bool" and family != "circuits")
-             and not (n == "cfmi" and family == "circuits")]
     picked = []
     for seed in range(rows.shape[0]):
         index = len(generations) - 1
@@ -137,6 +136,17 @@ def measure_treatment(family: str, name: str, run_dir: Path, stage: str) -> list
                 continue
             index = int(before[-1])
         picked.append((seed, index))
+    return picked
+
+
+def measure_treatment(family: str, name: str, run_dir: Path, stage: str) -> list[dict]:
+    """One row per seed: the measures, split rates and partition agreement of its champion."""
+    exp, champions, rows, metric_names = carried_champions(run_dir)
+    generations = champions["generation"]
+    perf_col = metric_names.index("champion_performance")
+    names = [n for n in NAMES if not (n == "mi_bool" and family != "circuits")
+             and not (n == "cfmi" and family == "circuits")]
+    picked = picks(stage, generations, rows, metric_names)
     genomes = [exp.genome_from_record(champions, seed, index) for seed, index in picked]
     per = [champion_inputs(exp, g) for g in genomes]
     values = measures.compute(names, _batch(per), OPTIONS)  # one batch: the jitted ones compile once
@@ -172,7 +182,8 @@ def _agreement(a, b) -> tuple[float, float]:
     return nmi(a, b), ari(a, b)
 
 
-def _write(path: Path, table: list[dict]) -> None:
+def write_rows(path: Path, table: list[dict]) -> None:
+    """The rows as a CSV with the union of their keys as the header."""
     keys = list(dict.fromkeys(k for row in table for k in row))
     with open(path, "w", newline="") as f:
         writer = csv.DictWriter(f, keys)
@@ -190,7 +201,7 @@ def run_measure(out: Path, force: bool) -> None:
             continue
         start = time.time()
         table = measure_treatment(family, name, run_dir, stage)
-        _write(path, table)
+        write_rows(path, table)
         print(f"{name} {stage}: {len(table)} networks, {time.time() - start:.0f} s", flush=True)
 
 
@@ -457,7 +468,7 @@ def run_figure(path: Path, treatment: str = "pcc", seed: int = 0) -> None:
     from evojax_mod.report.plots import _draw_network, _save
 
     run_dir = STATE / "clune2013" / treatment
-    exp, champions, _, _ = _champions(run_dir)
+    exp, champions, _, _ = carried_champions(run_dir)
     genome = exp.genome_from_record(champions, seed, len(champions["generation"]) - 1)
     inputs = champion_inputs(exp, genome)
     network = exp.network(genome)
