@@ -12,24 +12,13 @@ median of `--repeats` timings. Prints a Markdown table with the machine named.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import jax
 
+from benchmarks.timing import median_seconds
 from evojax_mod import bench
 from evojax_mod.config import load_config
 from evojax_mod.experiments.registry import experiment_for
-
-
-def _timed(fn, repeats: int) -> float:
-    jax.block_until_ready(fn())  # compile and warm
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        jax.block_until_ready(fn())
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -54,9 +43,9 @@ def main() -> None:
             states.append(state)
         return states
 
-    t_batch = _timed(lambda: batched(keys), args.repeats)
-    t_loop = _timed(lambda: [single(k) for k in keys], args.repeats)
-    t_steps = _timed(stepwise, args.repeats)
+    t_batch = median_seconds(lambda: batched(keys), args.repeats)
+    t_loop = median_seconds(lambda: [single(k) for k in keys], args.repeats)
+    t_steps = median_seconds(stepwise, args.repeats)
     m = bench.machine()
     print(f"machine: {m}")
     print("| path | nets | steps | seconds | net-steps/s | x vmapped |")

@@ -229,7 +229,8 @@ def _cmd_analyze(args) -> int:
 
 def _report_measures(run_dir: Path, names: list[str]) -> None:
     """Compute the registry's measures on the final champions, print each column's median and
-    95 % interval, and say where the table went."""
+    95 % interval, and say where the table went; with hessian, also draw each champion's basin
+    figures into RUN/broadness (`report.broadness_plots.draw_champions`)."""
     import numpy as np
     from evojax_mod.measures import REGISTRY
     from evojax_mod.report.measured import BROADNESS, MEASURES_FILE, measure_champions
@@ -245,6 +246,10 @@ def _report_measures(run_dir: Path, names: list[str]) -> None:
             text = "n/a" if values.size == 0 else "{:.4g} [{:.4g}, {:.4g}]".format(*bootstrap_ci(values))
             print(f"  {column:<20} {text}   {label}")
     print(f"written: {run_dir / MEASURES_FILE}")
+    if "hessian" in names:
+        from evojax_mod.report.broadness_plots import BROADNESS_DIR, FIGURES, draw_champions
+        paths = draw_champions(run_dir)
+        print(f"figures: {len(paths)} in {run_dir / BROADNESS_DIR} (seed{{S}}_{{{','.join(FIGURES)}}}.png)")
 
 
 def _cmd_adapt(args) -> int:
@@ -375,8 +380,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--measures", default="qm",
                    help="comma-separated: qm (normalised modularity with nulls, into analysis.json) and any "
                         "of evojax_mod.measures' registry (q, qw, qu, louvain, leiden, ncut, coact, mi, "
-                        "mi_bool, cfmi: on the final champions, into measures.csv) and the basin-broadness "
-                        "measures hessian and llc (champions with a differentiable form)")
+                        "mi_bool, cfmi, feature, grc: on the final champions, into measures.csv) and the "
+                        "basin-broadness "
+                        "measures hessian and llc (champions with a differentiable form; hessian also draws "
+                        "each seed's spectrum, density, loss-radius, loss-slice and null-space figures into "
+                        "RUN/broadness/seed{S}_*.png)")
     p.add_argument("--n-random", type=int, default=200, help="degree-preserving randomisations per champion")
     p.add_argument("--rewire", choices=["undirected", "directed", "layered"],
                    help="null model (default: undirected for the elitist experiments, layered for layered nets)")

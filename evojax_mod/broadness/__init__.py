@@ -8,7 +8,10 @@ or a population in one call, on any differentiable family written as pure functi
   SLQ densities (matfree) for nets too large for [P, P].
 - `blocks`: per-layer / per-module spectra for a partition of the parameters.
 - `llc`: the local learning coefficient by SGLD, chains x networks vmapped.
-- `summaries`: flat-direction counts, log volume, trace, lambda_max, loss against radius.
+- `features`: the SVD of J = d outputs / d theta: its rank (the independent features), the flat
+  directions, the data-side null space, and the rank of each layer's columns.
+- `summaries`: flat-direction counts, log volume, trace, lambda_max, loss against radius and on
+  a plane.
 - `layered`: the evolved layered nets as params, mask and a smooth loss (activation gain).
 """
 from evojax_mod.broadness.llc import LLCResult, llc, population_llc

@@ -83,6 +83,17 @@ def loss_increase(loss_fn: Callable, params, directions: jax.Array, radii: jax.A
     return jax.vmap(lambda d: jax.vmap(lambda r: step(d, r))(radii))(directions)
 
 
+def loss_slice(loss_fn: Callable, params, d1: jax.Array, d2: jax.Array, a: jax.Array, b: jax.Array,
+               *args) -> jax.Array:
+    """[A, B]: L(theta + a_i d1 + b_j d2) - L(theta), the loss on the plane through theta
+    spanned by directions d1, d2 [P] (e.g. the flattest and the sharpest eigenvector), at
+    offsets a [A] and b [B] in parameter units. Quadratic approximation: (1/2) (a, b) G (a, b)^T
+    with G = [[d1 H d1, d1 H d2], [d2 H d1, d2 H d2]]."""
+    f, theta = flat_fn(loss_fn, params)
+    base = f(theta, *args)
+    return jax.vmap(lambda x: jax.vmap(lambda y: f(theta + x * d1 + y * d2, *args) - base)(b))(a)
+
+
 def summarise(eigs: jax.Array, *, tol=None, threshold: float = 1.0, eps: float = 1e-6) -> dict[str, jax.Array]:
     """The scalar summaries of a spectrum [..., P] as a dict of [...] arrays: n_params,
     lambda_max, trace, n_near_zero (at ``tol``, see `near_zero_count`) and log_volume (at

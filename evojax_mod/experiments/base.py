@@ -75,13 +75,17 @@ class SmoothView:
     a mean over the batch's datapoints); params (a pytree) the network's own, taken as w*;
     data a pytree of arrays with a leading datapoint axis; mask bool [P] or None, the
     coordinates of the flat params that are parameters (`broadness.params.flatten` order);
-    what: one line saying which loss and which surrogate, reported beside the numbers."""
+    what: one line saying which loss and which surrogate, reported beside the numbers;
+    outputs: outputs(params, batch) -> float32 [B, n_out], the network's outputs on the
+    batch's datapoints, which the loss compares with targets (their Jacobian gives the
+    behavioural gradients of `broadness.features`), or None."""
 
     loss: object
     params: object
     data: object
     mask: object
     what: str
+    outputs: object = None
 
 
 @dataclass(frozen=True)

@@ -297,7 +297,8 @@ class CluneExperiment(Experiment):
         params = genome_params(genome, self.spec)
         return SmoothView(loss=problem.loss, params=params, data=problem.self_data(params, self.inputs()),
                           mask=genome_mask(genome, self.spec, functional=True),
-                          what=f"squared error of the tanh({gain:g} x) surrogate on its own outputs")
+                          what=f"squared error of the tanh({gain:g} x) surrogate on its own outputs",
+                          outputs=lambda params, batch: problem.apply(params, batch[0]))
 
     def node_coordinates(self) -> tuple[np.ndarray, np.ndarray]:
         return np.asarray(self.spec.x), np.asarray(self.spec.y)

@@ -203,7 +203,8 @@ class ComposedExperiment(Experiment):
         data = (self.problem.inputs(), self.problem.target(goal).astype(jnp.float32))
         loss = lambda params, batch: self.problem.data_loss(self.family, params, *batch)
         return SmoothView(loss=loss, params=self.family.params(genome), data=data, mask=None,
-                          what="cross-entropy of the output logit on every pattern, the trained weights")
+                          what="cross-entropy of the output logit on every pattern, the trained weights",
+                          outputs=lambda params, batch: self.family.apply(params, batch[0])[:, :1])
 
     def modules(self, genome, top_only: bool = False) -> np.ndarray:
         """int [N]: Mouret's partition of the |W| graph, the one its Q is measured on."""

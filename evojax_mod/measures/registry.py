@@ -10,9 +10,11 @@ activations from the task's inputs) and pass them here.
 Per-network inputs (batched: add leading [S, I] axes):
   adjacency [N, N] float (edge i -> j weight), node_mask [N] bool (present nodes),
   layer [N] int, activations [N, P] float (each node's value on P task inputs),
-  hidden [N] bool (units used for coactivation), groups [N] int (module 0 / 1 of each unit
+  hidden [N] bool (units used for coactivation, mi and cfmi), groups [N] int (module 0 / 1 of each unit
   for the information measures, -1 = neither), interventions: the network under clamps,
-  ``values(clamp) -> [N, P]`` (`Experiment.interventions`; an object array when batched).
+  ``values(clamp) -> [N, P]`` (`Experiment.interventions`; an object array when batched),
+  params: the differentiable network, ``jax.tree_util.Partial(apply, params)``, and subtasks:
+  its two sub-tasks, a pair of `masks.Subtask` (object arrays when batched).
 """
 from __future__ import annotations
 
@@ -28,7 +30,10 @@ import evojax_mod.measures.maxq as maxq
 from evojax_mod.measures.clusterability import clusterability
 from evojax_mod.measures.coactivation import coactivation_clusterability
 from evojax_mod.measures.counterfactual import module_scores
-from evojax_mod.measures.information import binned_mi, boolean_mi
+from evojax_mod.measures.feature_basis import feature_q
+from evojax_mod.measures.hierarchy import global_reaching_centrality
+from evojax_mod.measures.information import boolean_mi, cross_mi
+from evojax_mod.measures.masks import mask_modularity
 from evojax_mod.measures.spectral_kl import spectral_kl_q
 
 NEEDS = ("graph", "activations", "interventions", "params")
@@ -88,9 +93,12 @@ def _groups(activations, groups):
     return None if len(first) == 0 or len(second) == 0 else (first, second)
 
 
-def _group_mi(activations, groups, **options):
-    pair = _groups(activations, groups)
-    return np.nan if pair is None else binned_mi(*pair, **options)["mi"]
+def _group_mi(activations, groups, hidden, **options):
+    """Mean pairwise MI between the hidden units of group 0 and group 1 (`information.cross_mi`).
+    Inputs and outputs are left out: each group's inputs carry its half of the task's input
+    patterns, which says nothing about what its units compute."""
+    pair = _groups(activations, np.where(np.asarray(hidden, bool), groups, -1))
+    return {"mi": np.nan, "mi_nats": np.nan} if pair is None else cross_mi(*pair, **options)
 
 
 def _group_boolean_mi(activations, groups):
@@ -106,6 +114,13 @@ def _cfmi(interventions, layer, groups, hidden, **options):
     labels = np.where(np.asarray(hidden, bool), groups, -1)
     scores = module_scores(interventions, labels, layer, **options)
     return {"cfmi": scores["counterfactual"], "cfmi_obs": scores["observational"], "cfmi_gap": scores["gap"]}
+
+
+def _mask(params, subtasks, *, seed: int = 0, **options):
+    """The weight-mask readouts of the network's two sub-tasks (`masks.mask_modularity`)."""
+    out = mask_modularity(params, *subtasks, jax.random.PRNGKey(seed), **options)
+    return {"mask_iou": out["iou"], "mask_drop_own": out["drop_own"],
+            "mask_drop_other": out["drop_other"], "mask_accuracy": out["mask_accuracy"]}
 
 
 REGISTRY: dict[str, Measure] = {m.name: m for m in (
@@ -130,8 +145,11 @@ REGISTRY: dict[str, Measure] = {m.name: m for m in (
     Measure("coact", "coactivation n-cut, 2 clusters (Hod)", ("activations",),
             ("activations", "hidden"), _coactivation,
             columns=("coact_ncut", "coact_p", "coact_z"), better="min", options={"k": 2}),
-    Measure("mi", "binned MI between modules 0 and 1 (nats)", ("activations",),
-            ("activations", "groups"), _group_mi, better="min"),
+    # n_shuffles 0: the activations are on all of the task's patterns, equally likely, so the
+    # plug-in MI of two binned units is exact (no sampling bias to remove)
+    Measure("mi", "binned MI between the hidden units of modules 0 and 1, mean over unit pairs "
+            "(normalised; nats)", ("activations",), ("activations", "groups", "hidden"), _group_mi,
+            columns=("mi", "mi_nats"), better="min", options={"bins": 10, "n_shuffles": 0}),
     Measure("mi_bool", "exact MI between Boolean modules 0 and 1 (nats)", ("activations",),
             ("activations", "groups"), _group_boolean_mi, better="min"),
     # 2 bins: each unit split at its clean median, so that the d units of a module in one layer
@@ -139,6 +157,19 @@ REGISTRY: dict[str, Measure] = {m.name: m for m in (
     Measure("cfmi", "S = 1 - cross/all counterfactual MI, modules 0 and 1 (observational, gap)",
             ("graph", "interventions"), ("interventions", "layer", "groups", "hidden"), _cfmi,
             columns=("cfmi", "cfmi_obs", "cfmi_gap"), better="max", options={"bins": 2}),
+    Measure("feature", "Q, spectral+KL (directed, |w|) in the feature basis (neuron basis)",
+            ("graph", "activations"), ("adjacency", "activations", "layer", "hidden", "node_mask"),
+            feature_q, columns=("feature_qw", "feature_qw_neuron"), better="max", jittable=True,
+            options={"centred": False}),
+    # reversed, as the Clune lab's code for Mengistu et al. 2016 measures it: the output is the root
+    # better "": it measures hierarchy (higher = more), not modularity
+    Measure("grc", "hierarchy: global reaching centrality (directed, unweighted, edges reversed)",
+            ("graph",), ("adjacency", "node_mask"), global_reaching_centrality, jittable=True,
+            options={"reverse": True}),
+    Measure("mask", "IoU of the weight masks of sub-tasks A and B (Csordás; drops when a mask "
+            "is removed)", ("params",), ("params", "subtasks"), _mask,
+            columns=("mask_iou", "mask_drop_own", "mask_drop_other", "mask_accuracy"), better="min",
+            options={"steps": 2000, "alpha": 1e-4, "learning_rate": 1e-2}),
 )}
 
 def compute(names: Sequence[str], data: Mapping[str, object],

@@ -23,12 +23,15 @@ from pathlib import Path
 import numpy as np
 
 import jax
+from jax.tree_util import Partial
 
 from evojax_mod import measures, records
 from evojax_mod.broadness import llc
 from evojax_mod.broadness.spectra import hessian_eigenvalues
 from evojax_mod.broadness.summaries import summarise
 from evojax_mod.experiments.registry import experiment_for
+from evojax_mod.families.base import Differentiable
+from evojax_mod.measures.masks import retina_subtasks
 from evojax_mod.report.runfiles import run_champions
 
 MEASURES_FILE = "measures.csv"
@@ -61,7 +64,31 @@ def champion_inputs(exp, genome) -> dict[str, np.ndarray]:
     hidden[network.outputs] = False
     return {"adjacency": network.adjacency, "node_mask": network.nodes, "layer": network.layer,
             "activations": np.asarray(exp.activations(genome), float), "hidden": hidden,
-            "groups": np.where(network.nodes, halves, -1), "interventions": exp.interventions(genome)}
+            "groups": np.where(network.nodes, halves, -1), "interventions": exp.interventions(genome),
+            **mask_inputs(exp, genome)}
+
+
+def mask_inputs(exp, genome) -> dict:
+    """The weight-mask measure's inputs of one champion: the trained network as
+    ``Partial(apply, params)`` and the retina's L and R sub-tasks of its goal
+    (`masks.retina_subtasks`); {} where the measure is not defined: networks without real
+    parameters to mask, or a goal other than a fixed L AND R or L OR R."""
+    family, schedule = getattr(exp, "family", None), exp.config.schedule
+    if not (isinstance(family, Differentiable) and exp.config.task.name == "retina"
+            and schedule.kind == "fixed" and schedule.goals[0] in ("and", "or")):
+        return {}
+    return {"params": Partial(family.apply, family.params(genome)), "subtasks": retina_subtasks(schedule.goals[0])}
+
+
+def _stacked(values: list) -> np.ndarray:
+    """[S, 1, ...] of per-seed inputs: numbers stacked, anything else (callables, sub-task
+    tuples) as an object array."""
+    if all(isinstance(v, np.ndarray) for v in values):
+        return np.stack(values)[:, None]
+    column = np.empty((len(values), 1), dtype=object)
+    for i, v in enumerate(values):
+        column[i, 0] = v
+    return column
 
 
 def broadness_columns(exp, genomes: list, names: list[str]) -> dict[str, np.ndarray]:
@@ -79,6 +106,16 @@ def broadness_columns(exp, genomes: list, names: list[str]) -> dict[str, np.ndar
     return columns
 
 
+def _compute(names: list[str], data: dict) -> dict[str, np.ndarray]:
+    """`measures.compute`, a measure whose inputs these networks do not have named in a ValueError."""
+    missing = [n for n in names if not set(measures.REGISTRY[n].inputs) <= set(data)]
+    if missing:
+        lacking = ", ".join(sorted(set(measures.REGISTRY[missing[0]].inputs) - set(data)))
+        hint = "; it needs trained networks on a fixed retina goal, L AND R or L OR R" if missing[0] == "mask" else ""
+        raise ValueError(f"{missing[0]}: these networks lack its inputs ({lacking}){hint}")
+    return measures.compute(names, data)
+
+
 def measure_champions(run_dir: str | Path, names: list[str]) -> dict[str, np.ndarray]:
     """The measures ``names`` (the measures registry's and `BROADNESS`'s) on every seed's
     final champion (individual 0 of each seed), with a "generation" column; written to
@@ -89,11 +126,11 @@ def measure_champions(run_dir: str | Path, names: list[str]) -> dict[str, np.nda
     n_seeds = next(v for k, v in champions.items() if k.startswith("champion_")).shape[0]
     genomes = [exp.genome_from_record(champions, s, -1) for s in range(n_seeds)]
     per_seed = [champion_inputs(exp, g) for g in genomes]
-    data = {k: np.stack([p[k] for p in per_seed])[:, None] for k in per_seed[0]}
+    data = {k: _stacked([p[k] for p in per_seed]) for k in per_seed[0]}
     graph_names = [n for n in names if n not in BROADNESS]
     rows = {"seed": np.arange(n_seeds), "individual": np.zeros(n_seeds, int)}  # compute's, without a measure
     table = {"generation": np.full(n_seeds, int(champions["generation"][-1])),
-             **(measures.compute(graph_names, data) if graph_names else rows),
+             **(_compute(graph_names, data) if graph_names else rows),
              **broadness_columns(exp, genomes, [n for n in names if n in BROADNESS])}
     text = io.StringIO()
     writer = csv.writer(text)

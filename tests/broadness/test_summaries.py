@@ -48,3 +48,15 @@ def test_random_directions_are_unit_and_stay_in_the_present_coordinates():
     d = summaries.random_directions(jax.random.PRNGKey(0), 5, 7, mask=mask, dtype=jnp.float64)
     np.testing.assert_allclose(jnp.linalg.norm(d, axis=1), 1.0, atol=1e-12)
     assert np.all(np.asarray(d)[:, ~np.asarray(mask)] == 0.0)
+
+
+def test_loss_slice_is_the_quadratic_form_on_the_plane():
+    a = jnp.array([[2.0, 0.5, 0.0], [0.5, 1.0, 0.0], [0.0, 0.0, 0.0]])
+    loss = lambda th: 0.5 * th @ a @ th + 3.0
+    theta = jnp.array([0.3, -0.2, 1.0])
+    d1, d2 = jnp.array([1.0, 0.0, 0.0]), jnp.array([0.0, 0.6, 0.8])
+    xs, ys = jnp.array([-1.0, 0.0, 0.5]), jnp.array([0.0, 2.0])
+    out = summaries.loss_slice(loss, theta, d1, d2, xs, ys)
+    ref = [[loss(theta + x * d1 + y * d2) - loss(theta) for y in ys] for x in xs]
+    np.testing.assert_allclose(out, ref, atol=1e-12)
+    assert out.shape == (3, 2) and float(out[1, 0]) == 0.0

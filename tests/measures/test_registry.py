@@ -6,6 +6,7 @@ import pytest
 from evojax_mod.experiments.base import SUMMARIES
 from evojax_mod.measures import REGISTRY, Measure, compute, rows
 from evojax_mod.measures import maxq
+from evojax_mod.measures.hierarchy import global_reaching_centrality
 from evojax_mod.measures.spectral_kl import spectral_kl_q
 from tests.measures.graphs import FF_LAYER, FF_MODULES, ff_net, random_graph
 
@@ -25,12 +26,13 @@ def test_registry_entries_are_well_formed():
 
 def test_batched_equals_per_network():
     data = population()
-    table = compute(["qw", "louvain"], data)
+    table = compute(["qw", "louvain", "grc"], data)
     assert list(table["seed"]) == [0, 0, 0, 1, 1, 1] and list(table["individual"]) == [0, 1, 2] * 2
     for r, row in enumerate(rows(table)):
         a = data["adjacency"][row["seed"], row["individual"]]
         assert row["qw"] == pytest.approx(float(spectral_kl_q(a, np.ones(8, bool))), abs=1e-6)
         assert row["louvain"] == pytest.approx(maxq.louvain(a)[0], abs=1e-12)
+        assert row["grc"] == pytest.approx(float(global_reaching_centrality(a.T, np.ones(8, bool))), abs=1e-6)
 
 
 def test_block_diagonal_network_scores_perfectly():
@@ -58,5 +60,6 @@ def test_errors_name_the_problem():
 def test_information_between_modules_is_nan_for_a_network_of_one_module():
     activations = np.random.default_rng(0).integers(0, 2, (1, 1, 4, 16)).astype(float)
     one_module = np.zeros((1, 1, 4), int)
-    table = compute(["mi", "mi_bool"], {"activations": activations, "groups": one_module})
+    table = compute(["mi", "mi_bool"], {"activations": activations, "groups": one_module,
+                                        "hidden": np.ones((1, 1, 4), bool)})
     assert np.isnan(table["mi"]).all() and np.isnan(table["mi_bool"]).all()

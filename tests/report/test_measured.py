@@ -58,6 +58,17 @@ def test_analyze_refuses_an_unknown_measure_in_one_line(run_dir, capsys):
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
 
 
+def test_weight_masks_need_trained_nets_on_a_fixed_retina_goal(run_dir, capsys):
+    if "mlp" in str(run_dir):  # trained on L AND R: each champion's masks for L and for R
+        table = measure_champions(run_dir, ["mask"])
+        assert np.all((table["mask_iou"] >= 0) & (table["mask_iou"] <= 1))
+        assert np.all(np.isfinite(table["mask_accuracy"]))
+        return
+    assert cli.main(["analyze", str(run_dir), "--measures", "mask"]) == 2  # evolved: no weights to mask
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "mask" in err[0] and "retina" in err[0]
+
+
 def test_hessian_of_the_champions_is_that_of_their_smooth_view(run_dir):
     """The hessian columns summarise the exact Hessian of each champion's smooth view: its
     trace equals the trace of jax.hessian of the flat loss over the present coordinates."""
@@ -76,3 +87,16 @@ def test_hessian_of_the_champions_is_that_of_their_smooth_view(run_dir):
         assert table["hessian_n_params"][s] == present.sum()
         assert table["hessian_trace"][s] == pytest.approx(np.trace(hessian[np.ix_(present, present)]),
                                                           rel=1e-4, abs=1e-6)
+
+
+def test_analyze_hessian_draws_each_champions_basin_figures(run_dir, capsys):
+    """`analyze --measures hessian` also writes RUN/broadness/seed{S}_{figure}.png, every
+    seed's champion (the figures' own content: tests/report/test_broadness_plots.py)."""
+    from evojax_mod.report.broadness_plots import BROADNESS_DIR, FIGURES
+
+    if "layered" not in str(run_dir):
+        pytest.skip("the command's wiring is the same for every family: checked on the masked one")
+    assert cli.main(["analyze", str(run_dir), "--measures", "hessian"]) == 0
+    assert f"figures: {2 * len(FIGURES)} in {run_dir / BROADNESS_DIR}" in capsys.readouterr().out
+    written = sorted(p.name for p in (run_dir / BROADNESS_DIR).iterdir())
+    assert written == sorted(f"seed{s}_{f}.png" for s in range(2) for f in FIGURES)
