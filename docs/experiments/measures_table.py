@@ -465,7 +465,7 @@ def run_goodhart() -> None:
 
 def run_figure(path: Path, treatment: str = "pcc", seed: int = 0) -> None:
     from matplotlib.figure import Figure
-    from evojax_mod.report.plots import _draw_network, _save
+    from evojax_mod.report.plots import draw_network, _save
 
     run_dir = STATE / "clune2013" / treatment
     exp, champions, _, _ = carried_champions(run_dir)
@@ -489,7 +489,7 @@ def run_figure(path: Path, treatment: str = "pcc", seed: int = 0) -> None:
     fig = Figure(figsize=(12, 5.6), layout="constrained")
     axes = fig.subplots(2, 4).ravel()
     for ax, name in zip(axes, PARTITIONS):
-        _draw_network(ax, SimpleNamespace(network=network, modules=parts[name]), network.x, network.y)
+        draw_network(ax, SimpleNamespace(network=network, modules=parts[name]), network.x, network.y)
         ax.set_title(titles[name], fontsize=9)
     fig.suptitle(f"One network, eight partitions: Clune P&CC final champion, seed {seed} "
                  f"(nodes coloured by community; white: not labelled; edges blue +, red -)", fontsize=10)

@@ -66,7 +66,7 @@ def _segments(edges: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarr
     return np.stack([np.stack([x[src], y[src]], 1), np.stack([x[dst], y[dst]], 1)], 1), src, dst
 
 
-def _draw_network(ax, champion, x: np.ndarray, y: np.ndarray) -> None:
+def draw_network(ax, champion, x: np.ndarray, y: np.ndarray) -> None:
     """Edges at the node coordinates (those of the network that reaches the output coloured by
     weight sign, width by |weight|; the genome's other edges light grey underneath) and nodes
     coloured by module."""
@@ -116,7 +116,7 @@ def plot_champions(run_dir: Path, path: Path, generation: int = -1, max_seeds: i
     axes = np.atleast_1d(fig.subplots(n_rows, n_cols)).ravel()
     titled = _placed(exp, "title")
     for seed, (ax, network) in enumerate(zip(axes, networks)):
-        _draw_network(ax, network, x, y)
+        draw_network(ax, network, x, y)
         values = "\n".join(f"{label} {curves[key][seed, t]:.3g}" for key, label in titled)
         ax.set_title(f"seed {seed}\n{values}", fontsize=8)
     for ax in axes[len(networks):]:
