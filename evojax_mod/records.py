@@ -108,8 +108,8 @@ def damaged(path: Path, problem: str) -> RunError:
     elif path.name == CHECKPOINT:
         remedy = (f"restore it, or {'' if problem == 'missing' else 'delete it and '}`evojax-mod resume {run_dir}` "
                   f"runs the run again from generation 0 (to the same bits)")
-    elif path.name in ("analysis.json", "adaptation.json"):
-        command = "analyze" if path.name == "analysis.json" else "adapt"
+    elif path.name in ("analysis.json", "adaptation.json", "measures.csv"):
+        command = "adapt" if path.name == "adaptation.json" else "analyze"
         remedy = f"delete it, or measure again with `evojax-mod {command} {run_dir}`"
     else:
         remedy = "restore it, or make the run directory again"

@@ -138,3 +138,27 @@ def measure_champions(run_dir: str | Path, names: list[str]) -> dict[str, np.nda
     writer.writerows(zip(*(v.tolist() for v in table.values())))
     records.write_atomic(run_dir / MEASURES_FILE, text.getvalue().encode())
     return table
+
+
+def read_measures(run_dir: str | Path, generation: int, seeds: int) -> dict[str, np.ndarray] | None:
+    """Every measure column of RUN/measures.csv, one value per seed [S] (the champions,
+    individual 0), when the file was written for ``generation``; None when there is none or it
+    is stale. A file that does not parse, or holds other seeds, is a one-line RunError."""
+    path = Path(run_dir) / MEASURES_FILE
+    if not path.is_file():
+        return None
+    try:
+        table = list(csv.DictReader(io.StringIO(path.read_text())))
+        columns = {k: np.array([float(r[k]) for r in table]) for k in (table[0] if table else {})}
+    except (UnicodeDecodeError, ValueError, TypeError, csv.Error):
+        raise records.damaged(path, "its rows are not a table of numbers (cut short or garbled)") from None
+    if not table or not {"generation", "seed"} <= set(columns):
+        raise records.damaged(path, "it has no rows, or no generation and seed columns")
+    if set(columns["generation"]) != {generation}:
+        return None
+    if sorted(columns["seed"].astype(int).tolist()) != list(range(seeds)):
+        raise records.damaged(path, f"it holds seeds {sorted(set(columns['seed'].astype(int).tolist()))}, "
+                                    f"the run {seeds}")
+    order = np.argsort(columns["seed"])
+    return {k: v[order] for k, v in columns.items() if k not in ("generation", "seed", "individual")}
+

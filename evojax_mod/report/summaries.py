@@ -23,6 +23,7 @@ from evojax_mod.experiments.base import Network
 from evojax_mod.experiments.registry import experiment_for
 from evojax_mod.modularity import left_right_split
 from evojax_mod.report.analysis import read_qm
+from evojax_mod.report.measured import read_measures
 from evojax_mod.report.runfiles import run_champions, run_metrics
 from evojax_mod.report.stats import bootstrap_ci, mann_whitney
 from evojax_mod.tasks import sub_goal_detectors
@@ -147,8 +148,9 @@ def final_table(run_dir: Path, generation: int | None = None) -> dict:
     summary) for the table, from the experiment's metric specs and champion measures), and
     one float array [S] per row key: every tabulated metric by its column name (generation
     counts NaN where never reached), every champion measure (0/1, NaN where undefined),
-    qm when RUN/analysis.json holds Qm for this generation, and adaptation when
-    RUN/adaptation.json holds adaptation times measured from it (`evolvability.adapt_run`).
+    qm when RUN/analysis.json holds Qm for this generation, adaptation when
+    RUN/adaptation.json holds adaptation times measured from it (`evolvability.adapt_run`), and
+    measured_<column> for every column of RUN/measures.csv written for it (`analyze --measures`).
     """
     run_dir = Path(run_dir)
     generations, curves = metric_curves(run_dir)
@@ -181,6 +183,9 @@ def final_table(run_dir: Path, generation: int | None = None) -> dict:
     adapted = read_adaptation(run_dir, final, table["seeds"])
     if adapted is not None:
         table["adaptation"], table["adaptation_label"] = adapted
+    for column, values in (read_measures(run_dir, final, table["seeds"]) or {}).items():
+        table[f"measured_{column}"] = values
+        rows += ((f"{column} (analyze --measures)", f"measured_{column}", "median"),)
     table["rows"] = rows
     table["panels"] = [(m.name, m.label) for m in exp.metric_specs if "compare" in m.figures]
     if "qm" in table:

@@ -11,6 +11,8 @@ from evojax_mod import cli, records
 from evojax_mod.config import config_from_dict
 from evojax_mod.experiments.registry import experiment_for
 from evojax_mod.measures.spectral_kl import spectral_kl_q
+from evojax_mod.records import RunError
+from evojax_mod.report import final_table
 from evojax_mod.report.measured import MEASURES_FILE, measure_champions
 from evojax_mod.runner import run
 
@@ -43,6 +45,21 @@ def test_measures_of_the_champions_equal_the_measures_of_their_networks(run_dir)
     with open(run_dir / MEASURES_FILE) as f:
         written = list(csv.DictReader(f))
     assert [float(r["qw"]) for r in written] == pytest.approx(table["qw"].tolist())
+
+
+def test_compare_shows_the_measures_written_for_the_final_generation(run_dir):
+    table = measure_champions(run_dir, ["qw"])
+    final = final_table(run_dir)
+    assert final["measured_qw"].tolist() == pytest.approx(table["qw"].tolist())
+    assert ("qw (analyze --measures)", "measured_qw", "median") in final["rows"]
+    text = (run_dir / MEASURES_FILE).read_text()
+    header, *lines = text.splitlines()
+    (run_dir / MEASURES_FILE).write_text("\n".join([header, *("3" + line[1:] for line in lines)]))  # generation 3: stale
+    assert "measured_qw" not in final_table(run_dir)
+    (run_dir / MEASURES_FILE).write_text(text[: len(text) // 2] + "x")
+    with pytest.raises(RunError, match="measures.csv.*analyze"):
+        final_table(run_dir)
+    (run_dir / MEASURES_FILE).unlink()
 
 
 def test_analyze_refuses_an_unknown_measure_in_one_line(run_dir, capsys):
