@@ -194,6 +194,7 @@ def _cmd_compare(args) -> int:
 
 def _cmd_analyze(args) -> int:
     import numpy as np
+    from evojax_mod import records
     from evojax_mod.measures import REGISTRY
     from evojax_mod.report.analysis import analyze_qm, evolved_q_max, qm_label
     from evojax_mod.report.measured import BROADNESS
@@ -204,9 +205,14 @@ def _cmd_analyze(args) -> int:
     if unknown or not names:
         return _fail(f"--measures: expected a comma-separated list of {', '.join(allowed)}, got {args.measures!r}")
     others = [n for n in names if n != "qm"]
+    if args.population is not None:
+        if args.population < 1 or [n for n in names if n not in REGISTRY]:
+            return _fail(f"--population: expected a positive sample size and only the registry's measures "
+                         f"({', '.join(REGISTRY)}), got {args.population} for {args.measures!r}")
+        _check_runs([args.run_dir], needed=records.CHECKPOINT)
     if others:
         try:
-            _report_measures(Path(args.run_dir), others)
+            _report_measures(Path(args.run_dir), others, args.population)
         except ValueError as err:  # a measure that does not apply to these networks, named
             return _fail(f"--measures: {err}")
     if "qm" not in names:
@@ -227,17 +233,23 @@ def _cmd_analyze(args) -> int:
     return 0
 
 
-def _report_measures(run_dir: Path, names: list[str]) -> None:
-    """Compute the registry's measures on the final champions, print each column's median and
-    95 % interval, and say where the table went; with hessian, also draw each champion's basin
-    figures into RUN/broadness (`report.broadness_plots.draw_champions`)."""
+def _report_measures(run_dir: Path, names: list[str], population: int | None = None) -> None:
+    """Compute the measures on the final champions (or on ``population`` individuals of each
+    seed's last checkpointed population), print each column's median and 95 % interval, and
+    say where the table went; with hessian, also draw each champion's basin figures into
+    RUN/broadness (`report.broadness_plots.draw_champions`)."""
     import numpy as np
     from evojax_mod.measures import REGISTRY
-    from evojax_mod.report.measured import BROADNESS, MEASURES_FILE, measure_champions
+    from evojax_mod.report.measured import (BROADNESS, MEASURES_FILE, POPULATION_FILE, measure_champions,
+                                            measure_population)
     from evojax_mod.report.stats import bootstrap_ci
-    table = measure_champions(run_dir, names)
-    print(f"measures of the champions at generation {int(table['generation'][0])} "
-          f"({len(table['seed'])} seeds): median [95% CI]")
+    if population is None:
+        table, written, what = measure_champions(run_dir, names), MEASURES_FILE, "the champions"
+    else:
+        table, written = measure_population(run_dir, names, population), POPULATION_FILE
+        what = f"up to {population} individuals of each seed's population"
+    print(f"measures of {what} at generation {int(table['generation'][0])} "
+          f"({len(set(table['seed'].tolist()))} seeds, {len(table['seed'])} networks): median [95% CI]")
     for name in names:
         columns, label = (BROADNESS[name][0], name) if name in BROADNESS else (REGISTRY[name].columns,
                                                                               REGISTRY[name].label)
@@ -245,7 +257,7 @@ def _report_measures(run_dir: Path, names: list[str]) -> None:
             values = table[column][np.isfinite(table[column])]
             text = "n/a" if values.size == 0 else "{:.4g} [{:.4g}, {:.4g}]".format(*bootstrap_ci(values))
             print(f"  {column:<20} {text}   {label}")
-    print(f"written: {run_dir / MEASURES_FILE}")
+    print(f"written: {run_dir / written}")
     if "hessian" in names:
         from evojax_mod.report.broadness_plots import BROADNESS_DIR, FIGURES, draw_champions
         paths = draw_champions(run_dir)
@@ -385,6 +397,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "measures hessian and llc (champions with a differentiable form; hessian also draws "
                         "each seed's spectrum, density, loss-radius, loss-slice and null-space figures into "
                         "RUN/broadness/seed{S}_*.png)")
+    p.add_argument("--population", type=int, metavar="N",
+                   help="the registry's measures on N individuals drawn from each seed's population at the last "
+                        "checkpoint (all when N is larger), into RUN/measures_population.csv, instead of the champions")
     p.add_argument("--n-random", type=int, default=200, help="degree-preserving randomisations per champion")
     p.add_argument("--rewire", choices=["undirected", "directed", "layered"],
                    help="null model (default: undirected for the elitist experiments, layered for layered nets)")

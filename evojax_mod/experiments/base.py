@@ -17,6 +17,7 @@ and analyse a run without knowing which experiment it is:
     activations(genome) -> [n, P]       every node's value on every input pattern (numpy)
     interventions(genome) -> values     ``values(clamp) -> [n, P]``: the same under a clamp, or
                                         None where the networks take no interventions
+    population(state) -> individuals    one seed's individuals, champion-shaped with a leading axis
 
 Runner, records, report, compare, analyze and the command line read only this interface;
 `experiments.registry` maps config kinds to experiment classes.
@@ -172,6 +173,11 @@ class Experiment(abc.ABC):
         `jax.tree_util.Partial` (its arrays traced, so jitted measures compile once for every
         genome). None where the networks take no interventions."""
         return None
+
+    def population(self, state):
+        """One seed's current individuals (a state without the seed axis): a pytree shaped like
+        the champion with a leading axis [P], each entry usable wherever a genome is."""
+        raise ValueError(f"{type(self).__name__} does not expose its population")
 
     def smooth_view(self, genome) -> SmoothView | None:
         """The champion as a differentiable function at an optimum, for the basin-broadness

@@ -289,6 +289,9 @@ class CluneExperiment(Experiment):
         ])
         return row, champ
 
+    def population(self, state):
+        return state.parents
+
     def smooth_view(self, genome: layered.LayeredGenome, gain: float = 1.0) -> SmoothView:
         """The smooth surrogate tanh(gain * x) of the network with the genome's weights, on its
         own outputs (an exact zero-loss optimum, `broadness.layered`), over the edges and

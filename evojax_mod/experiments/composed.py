@@ -194,6 +194,9 @@ class ComposedExperiment(Experiment):
         ])
         return row, champion
 
+    def population(self, state):
+        return self.optimiser.population(state.opt)
+
     def smooth_view(self, genome) -> SmoothView:
         """The data loss (binary cross-entropy, no regulariser) on all patterns of the active
         goal at the end of the run, at the trained parameters."""

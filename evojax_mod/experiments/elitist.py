@@ -414,6 +414,9 @@ class ElitistExperiment(Experiment):
         per_goal = list(state.first_criterion) if len(self.criterion_specs) > 1 else []
         return [v.astype(jnp.float32) for v in (state.criterion_at, *per_goal)]
 
+    def population(self, state):
+        return state.population
+
     def node_coordinates(self) -> tuple[np.ndarray, np.ndarray]:
         return self.family.node_coordinates()
 

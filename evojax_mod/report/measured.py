@@ -1,5 +1,7 @@
 """The measures of `evojax_mod.measures` and the basin-broadness measures of
-`evojax_mod.broadness` on a run's final champions: RUN/measures.csv.
+`evojax_mod.broadness` on a run's final champions (RUN/measures.csv), and the registry's
+measures on a sample of every seed's last checkpointed population
+(RUN/measures_population.csv, `analyze --population N`).
 
 Each seed's champion is read back. Its network view (`Experiment.network`, `activations`,
 `interventions`, `modules`) becomes the per-network inputs of `measures.compute` — the
@@ -11,8 +13,9 @@ Its smooth view (`Experiment.smooth_view`) gives the broadness measures: "hessia
 Hessian spectrum's summaries (`broadness.summaries.summarise`: parameters, lambda_max, trace,
 near-zero eigenvalues at P * machine epsilon relative to lambda_max, log volume at threshold 1
 and eps 1e-6), and "llc", the local learning coefficient (4 chains of 1 000 SGLD draws after
-200 of burn-in, n_beta = n / ln n, gamma 1, step 1e-4, all data every step). The tidy table is
-written with one row per seed.
+200 of burn-in, n_beta = n / ln n, gamma 1, step 1e-4, all data every step). The tidy tables
+have one row per network: seed, individual (0 for a champion; the index in the population
+otherwise), generation, then the measures' columns.
 """
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ import numpy as np
 import jax
 from jax.tree_util import Partial
 
-from evojax_mod import measures, records
+from evojax_mod import loop, measures, records, runner
 from evojax_mod.broadness import llc
 from evojax_mod.broadness.spectra import hessian_eigenvalues
 from evojax_mod.broadness.summaries import summarise
@@ -35,6 +38,7 @@ from evojax_mod.measures.masks import retina_subtasks
 from evojax_mod.report.runfiles import run_champions
 
 MEASURES_FILE = "measures.csv"
+POPULATION_FILE = "measures_population.csv"
 
 
 def _hessian(view) -> dict[str, float]:
@@ -80,15 +84,25 @@ def mask_inputs(exp, genome) -> dict:
     return {"params": Partial(family.apply, family.params(genome)), "subtasks": retina_subtasks(schedule.goals[0])}
 
 
-def _stacked(values: list) -> np.ndarray:
-    """[S, 1, ...] of per-seed inputs: numbers stacked, anything else (callables, sub-task
-    tuples) as an object array."""
-    if all(isinstance(v, np.ndarray) for v in values):
-        return np.stack(values)[:, None]
-    column = np.empty((len(values), 1), dtype=object)
-    for i, v in enumerate(values):
-        column[i, 0] = v
-    return column
+def _grid(values: list[list]) -> np.ndarray:
+    """[S, I, ...] of per-network inputs given as S lists of I: arrays stacked, anything else
+    (callables, sub-task tuples) as an [S, I] object array."""
+    if all(isinstance(v, np.ndarray) for row in values for v in row):
+        return np.stack([np.stack(row) for row in values])
+    grid = np.empty((len(values), len(values[0])), dtype=object)
+    for s, row in enumerate(values):
+        for i, v in enumerate(row):
+            grid[s, i] = v
+    return grid
+
+
+def _write_table(path: Path, table: dict[str, np.ndarray]) -> None:
+    """The columns as a CSV with a header row, written atomically."""
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(list(table))
+    writer.writerows(zip(*(v.tolist() for v in table.values())))
+    records.write_atomic(path, text.getvalue().encode())
 
 
 def broadness_columns(exp, genomes: list, names: list[str]) -> dict[str, np.ndarray]:
@@ -116,6 +130,34 @@ def _compute(names: list[str], data: dict) -> dict[str, np.ndarray]:
     return measures.compute(names, data)
 
 
+def measure_population(run_dir: str | Path, names: list[str], sample: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """The registry's measures ``names`` on ``sample`` individuals of every seed's population
+    at the last checkpoint (RUN/checkpoint.npz; all of them when sample >= its size), drawn
+    without replacement by numpy's generator of ``seed``. Rows: seed, individual (the index in
+    the population), generation, then the measures; written to RUN/measures_population.csv
+    atomically."""
+    run_dir = Path(run_dir)
+    config = records.read_config(run_dir)
+    exp = experiment_for(config)
+    template = loop.state_structure(exp, config.run)
+    state, _, logged, _ = records.read_checkpoint(run_dir, template, runner.champion_structure(exp, template))
+    rng = np.random.default_rng(seed)
+    populations = [exp.population(jax.tree.map(lambda a, s=s: a[s], state))
+                   for s in range(jax.tree.leaves(state)[0].shape[0])]
+    size = jax.tree.leaves(populations[0])[0].shape[0]
+    picked = [np.sort(rng.choice(size, min(sample, size), replace=False)) for _ in populations]
+    per = [[champion_inputs(exp, jax.tree.map(lambda a, i=i: a[i], pop)) for i in idx]
+           for pop, idx in zip(populations, picked)]
+    data = {k: _grid([[p[k] for p in row] for row in per]) for k in per[0][0]}
+    values = _compute(names, data)
+    seeds = values.pop("seed")
+    del values["individual"]  # compute's index within the sample; the population's index replaces it
+    table = {"generation": np.full(seeds.shape, int(logged[-1])), "seed": seeds,
+             "individual": np.concatenate(picked), **values}
+    _write_table(run_dir / POPULATION_FILE, table)
+    return table
+
+
 def measure_champions(run_dir: str | Path, names: list[str]) -> dict[str, np.ndarray]:
     """The measures ``names`` (the measures registry's and `BROADNESS`'s) on every seed's
     final champion (individual 0 of each seed), with a "generation" column; written to
@@ -126,17 +168,13 @@ def measure_champions(run_dir: str | Path, names: list[str]) -> dict[str, np.nda
     n_seeds = next(v for k, v in champions.items() if k.startswith("champion_")).shape[0]
     genomes = [exp.genome_from_record(champions, s, -1) for s in range(n_seeds)]
     per_seed = [champion_inputs(exp, g) for g in genomes]
-    data = {k: _stacked([p[k] for p in per_seed]) for k in per_seed[0]}
+    data = {k: _grid([[p[k]] for p in per_seed]) for k in per_seed[0]}
     graph_names = [n for n in names if n not in BROADNESS]
     rows = {"seed": np.arange(n_seeds), "individual": np.zeros(n_seeds, int)}  # compute's, without a measure
     table = {"generation": np.full(n_seeds, int(champions["generation"][-1])),
              **(_compute(graph_names, data) if graph_names else rows),
              **broadness_columns(exp, genomes, [n for n in names if n in BROADNESS])}
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(list(table))
-    writer.writerows(zip(*(v.tolist() for v in table.values())))
-    records.write_atomic(run_dir / MEASURES_FILE, text.getvalue().encode())
+    _write_table(run_dir / MEASURES_FILE, table)
     return table
 
 

@@ -3,17 +3,18 @@ champion, equal to the measures taken on its network directly, written to RUN/me
 unknown measure is one line and exit 2."""
 import csv
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from evojax_mod import cli, records
+from evojax_mod import cli, loop, records
 from evojax_mod.config import config_from_dict
 from evojax_mod.experiments.registry import experiment_for
 from evojax_mod.measures.spectral_kl import spectral_kl_q
 from evojax_mod.records import RunError
 from evojax_mod.report import final_table
-from evojax_mod.report.measured import MEASURES_FILE, measure_champions
+from evojax_mod.report.measured import MEASURES_FILE, measure_champions, measure_population
 from evojax_mod.runner import run
 
 SMALL = {"population": 24, "generations": 6, "seeds": 2, "log_every": 3, "checkpoint_every": 6}
@@ -45,6 +46,25 @@ def test_measures_of_the_champions_equal_the_measures_of_their_networks(run_dir)
     with open(run_dir / MEASURES_FILE) as f:
         written = list(csv.DictReader(f))
     assert [float(r["qw"]) for r in written] == pytest.approx(table["qw"].tolist())
+
+
+def test_population_measures_are_those_of_the_sampled_individuals(run_dir, capsys):
+    table = measure_population(run_dir, ["qw"], 5)
+    exp = experiment_for(records.read_config(run_dir))
+    template = loop.state_structure(exp, exp.config.run)
+    state = records.read_checkpoint(run_dir, template)[0]
+    for s in range(2):
+        population = exp.population(jax.tree.map(lambda a: a[s], state))
+        size = jax.tree.leaves(population)[0].shape[0]  # 24 evolved; one net trained by optax
+        individuals = table["individual"][table["seed"] == s]
+        assert sorted(set(individuals.tolist())) == sorted(individuals.tolist())  # without replacement
+        assert len(individuals) == min(5, size) and set(table["generation"]) == {6}
+        for i, value in zip(individuals, table["qw"][table["seed"] == s]):
+            network = exp.network(jax.tree.map(lambda a: a[int(i)], population))
+            direct = spectral_kl_q(jnp.asarray(network.adjacency, jnp.float32), jnp.asarray(network.nodes))
+            assert value == pytest.approx(float(direct), abs=1e-6)
+    assert cli.main(["analyze", str(run_dir), "--measures", "hessian", "--population", "3"]) == 2
+    assert "--population" in capsys.readouterr().err
 
 
 def test_compare_shows_the_measures_written_for_the_final_generation(run_dir):
