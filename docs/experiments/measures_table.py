@@ -13,10 +13,11 @@ for Clune's PA and P&CC, each seed's champion at the last logged generation befo
 perfect one ("pre": not yet perfect). Each champion's inputs are built as
 `report.measured.champion_inputs` builds them (`measure_champions` reads champions.npz, which
 carried states do not have; here the champions come from checkpoint.npz) and scored with
-`measures.compute`: q, qw, qu, louvain, leiden, ncut, coact, mi, mi_bool, cfmi, with
+`measures.compute`: q, qw, qu, louvain, leiden, ncut, coact, mi, mi_bool, cfmi, feature, mask, with
 ncut and coact at n_shuffles=0 (the raw n-cut only: the shuffle nulls would cost ~20x) and every
 other option the registry's default. A measure that does not apply to a family is left empty
-(mi_bool needs 0/1 units: circuits only; cfmi needs interventions: not circuits).
+(mi_bool needs 0/1 units: circuits only; cfmi needs interventions: not circuits; mask needs MLPs trained
+on a fixed retina goal).
 
 Per network it also keeps the partitions behind the measures — Mouret's Leicht–Newman partition
 (`Experiment.modules`: unweighted for evolved nets, |W| for MLPs), the spectral+KL partitions of
@@ -72,10 +73,11 @@ TREATMENTS = ([("clune", t, STATE / "clune2013" / t) for t in CLUNE]
               + [("circuits", "ka_fg", STATE / "ka_circuits_fg_1e5" / "fg_free")])
 PRE_PERFECT = ("pa", "pcc")  # treatments also measured before their first perfect champion
 
-NAMES = ("q", "qw", "qu", "louvain", "leiden", "ncut", "coact", "mi", "mi_bool", "cfmi")
+NAMES = ("q", "qw", "qu", "louvain", "leiden", "ncut", "coact", "mi", "mi_bool", "cfmi", "feature", "mask")
 OPTIONS = {"ncut": {"n_shuffles": 0}, "coact": {"n_shuffles": 0}}
 # The columns compared, with the sign that makes higher = more modular.
-ORIENTED = {"q": 1, "qw": 1, "qu": 1, "louvain": 1, "leiden": 1, "ncut": -1, "coact_ncut": -1,
+ORIENTED = {"q": 1, "qw": 1, "qu": 1, "louvain": 1, "leiden": 1, "feature_qw": 1, "ncut": -1, "coact_ncut": -1,
+            "mask_iou": -1,
             "mi": -1, "mi_bool": -1, "cfmi": 1, "cfmi_obs": 1}
 PARTITIONS = ("mouret", "q", "qw", "louvain", "leiden", "ncut", "coact", "bisection")
 
@@ -149,6 +151,7 @@ def measure_treatment(family: str, name: str, run_dir: Path, stage: str) -> list
     picked = picks(stage, generations, rows, metric_names)
     genomes = [exp.genome_from_record(champions, seed, index) for seed, index in picked]
     per = [champion_inputs(exp, g) for g in genomes]
+    names = [n for n in names if n != "mask" or "params" in per[0]]  # trained nets on a fixed goal only
     values = measures.compute(names, _batch(per), OPTIONS)  # one batch: the jitted ones compile once
     out = []
     for n, ((seed, index), genome, inputs) in enumerate(zip(picked, genomes, per)):
@@ -167,12 +170,17 @@ def measure_treatment(family: str, name: str, run_dir: Path, stage: str) -> list
 
 
 def _batch(per: list[dict]) -> dict:
-    """The per-network inputs of several networks as a [S, 1, ...] batch of `measures.compute`."""
-    batch = {k: np.stack([np.asarray(p[k]) for p in per])[:, None] for k in per[0] if k != "interventions"}
-    interventions = np.empty((len(per), 1), dtype=object)
-    for i, p in enumerate(per):
-        interventions[i, 0] = p["interventions"]
-    return {**batch, "interventions": interventions}
+    """The per-network inputs of several networks as a [S, 1, ...] batch of `measures.compute`:
+    arrays stacked, the rest (interventions, a trained net, its sub-tasks) as object arrays."""
+    batch = {}
+    for k in per[0]:
+        if isinstance(per[0][k], np.ndarray):
+            batch[k] = np.stack([p[k] for p in per])[:, None]
+        else:
+            batch[k] = np.empty((len(per), 1), dtype=object)
+            for i, p in enumerate(per):
+                batch[k][i, 0] = p[k]
+    return batch
 
 
 def _agreement(a, b) -> tuple[float, float]:
@@ -418,7 +426,7 @@ def measure_params(exp, params, x=None) -> dict:
     if x is not None:
         values = jax.tree_util.Partial(exp.family.node_values, params, jnp.asarray(x, jnp.float32))
         inputs = {**inputs, "activations": np.asarray(values(None), float), "interventions": values}
-    names = [n for n in NAMES if n != "mi_bool"]
+    names = [n for n in NAMES if n != "mi_bool" and (n != "mask" or "params" in inputs)]
     table = measures.compute(names, _batch([inputs]), OPTIONS)
     row = {c: float(table[c][0]) for c in table if c not in ("seed", "individual")}
     logits = np.asarray(exp.family.apply(params, exp.problem.inputs()))[:, 0]
