@@ -392,7 +392,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--measures", default="qm",
                    help="comma-separated: qm (normalised modularity with nulls, into analysis.json) and any "
                         "of evojax_mod.measures' registry (q, qw, qu, louvain, leiden, ncut, coact, mi, "
-                        "mi_bool, cfmi, feature, grc: on the final champions, into measures.csv) and the "
+                        "mi_bool, cfmi, feature, grc, propagation, mask: on the final champions, into measures.csv) and the "
                         "basin-broadness "
                         "measures hessian and llc (champions with a differentiable form; hessian also draws "
                         "each seed's spectrum, density, loss-radius, loss-slice and null-space figures into "

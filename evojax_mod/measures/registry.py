@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import partial
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from evojax_mod.experiments.base import SUMMARIES
@@ -32,6 +33,7 @@ from evojax_mod.measures.coactivation import coactivation_clusterability
 from evojax_mod.measures.counterfactual import module_scores
 from evojax_mod.measures.feature_basis import feature_q
 from evojax_mod.measures.hierarchy import global_reaching_centrality
+from evojax_mod.measures.propagation import propagation
 from evojax_mod.measures.information import boolean_mi, cross_mi
 from evojax_mod.measures.masks import mask_modularity
 from evojax_mod.measures.spectral_kl import spectral_kl_q
@@ -123,6 +125,19 @@ def _mask(params, subtasks, *, seed: int = 0, **options):
             "mask_drop_other": out["drop_other"], "mask_accuracy": out["mask_accuracy"]}
 
 
+def _propagation(interventions, layer, groups, **options):
+    """Counterfactual influence of the inputs (layer 0) by layer distance (`propagation`): the
+    decay per layer, the spread over units, the locality within the groups, and how much of an
+    input's change reaches the last layer."""
+    if interventions is None:
+        raise ValueError("propagation: this experiment's networks take no interventions")
+    layer = tuple(int(v) for v in np.asarray(layer))
+    out = propagation(interventions, jnp.asarray(groups), layer=layer,
+                      inputs=tuple(int(i) for i in np.flatnonzero(np.asarray(layer) == 0)), **options)
+    return {"prop_decay": out["decay"], "prop_spread": out["spread"], "prop_locality": out["locality"],
+            "prop_output": out["propagation"][-1]}
+
+
 REGISTRY: dict[str, Measure] = {m.name: m for m in (
     Measure("q", "Q, spectral+KL (directed, unweighted)", ("graph",), ("adjacency", "node_mask"),
             spectral_kl_q, better="max", jittable=True,
@@ -166,6 +181,10 @@ REGISTRY: dict[str, Measure] = {m.name: m for m in (
     Measure("grc", "hierarchy: global reaching centrality (directed, unweighted, edges reversed)",
             ("graph",), ("adjacency", "node_mask"), global_reaching_centrality, jittable=True,
             options={"reverse": True}),
+    # better "": how far information travels, not how modular the network is
+    Measure("propagation", "input influence by layer distance: decay per layer, spread, locality, at the output",
+            ("interventions",), ("interventions", "layer", "groups"), _propagation,
+            columns=("prop_decay", "prop_spread", "prop_locality", "prop_output")),
     Measure("mask", "IoU of the weight masks of sub-tasks A and B (Csordás; drops when a mask "
             "is removed)", ("params",), ("params", "subtasks"), _mask,
             columns=("mask_iou", "mask_drop_own", "mask_drop_other", "mask_accuracy"), better="min",

@@ -8,11 +8,13 @@ Two MLP families (identity, tanh) of one shape and the retina's layered family: 
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 from jax.tree_util import Partial
 
 from evojax_mod.families.layered import LayeredFamily
 from evojax_mod.families.mlp import MlpFamily
 from evojax_mod.genomes import layered
+from evojax_mod.measures import compute, rows
 from evojax_mod.measures.propagation import FLOOR, propagation
 from evojax_mod.tasks import get_task
 
@@ -142,3 +144,16 @@ def test_layered_family_clamps_inputs_as_the_patterns_would_set_them():
     np.testing.assert_allclose(out["influence"][i, unit], np.sqrt(np.mean((high - low) ** 2)) / 2, rtol=1e-5)
     assert out["propagation"].shape == (len(family.spec.layers),) 
     np.testing.assert_allclose(out["propagation"][0], 1.0, rtol=1e-6)
+
+
+def test_the_registry_measure_is_the_direct_one():
+    params = mlp(6, bias=0.2)
+    values = Partial(TANH.node_values, params, EVERY_PATTERN)
+    data = {"interventions": np.empty((1, 1), dtype=object), "layer": np.asarray(LAYER)[None, None],
+            "groups": HALVES[None, None]}
+    data["interventions"][0, 0] = values
+    row = rows(compute(["propagation"], data))[0]
+    direct = measure(TANH, params, jnp.asarray(HALVES))
+    for column, name in (("prop_decay", "decay"), ("prop_spread", "spread"), ("prop_locality", "locality")):
+        assert row[column] == pytest.approx(float(direct[name]), rel=1e-5, abs=1e-6)
+    assert row["prop_output"] == pytest.approx(float(direct["propagation"][-1]), rel=1e-5, abs=1e-6)
