@@ -16,7 +16,7 @@ from jax.tree_util import Partial
 from evojax_mod.config import config_from_dict
 from evojax_mod.experiments.registry import experiment_for
 from evojax_mod.families.mlp import MlpFamily
-from evojax_mod.measures import compute
+from evojax_mod.measures import REGISTRY, compute
 from evojax_mod.measures.counterfactual import (
     all_donors, clean_edges, counterfactual_mi, cyclic_donors, exact_counterfactual_mi, intervene,
     layer_pairs, module_score, module_scores)
@@ -208,7 +208,7 @@ def test_batched_over_networks_equals_per_network_calls():
 def test_registry_cfmi_on_an_experiments_champion():
     exp = experiment_for(config_from_dict({"genome": {"kind": "mlp"}, "selection": {"kind": "optax"}}))
     inputs = champion_inputs(exp, exp.family.init(jax.random.PRNGKey(14)))
-    data = {k: np.stack([inputs[k]])[:, None] for k in inputs}  # as `measure_champions` batches
+    data = {k: np.stack([inputs[k]])[:, None] for k in REGISTRY["cfmi"].inputs}  # as `measure_champions` batches
     row = compute(["cfmi"], data, {"cfmi": {"n_shuffles": 4}})
     labels = np.where(inputs["hidden"], inputs["groups"], -1)
     direct = module_scores(inputs["interventions"], labels, inputs["layer"], bins=2, n_shuffles=4)
