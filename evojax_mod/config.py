@@ -1,9 +1,11 @@
 """Typed, frozen experiment configs; YAML in and out; validation with one-line errors.
 
 A config file is a YAML mapping whose sections mirror `ExperimentConfig`. Some sections are
-tagged unions: `genome`, `selection` and `schedule` pick their class by their own ``kind`` key
-(`GENOMES`, `SELECTIONS`, `SCHEDULES`); `mutation` follows the genome kind and `objectives` the
-selection kind, so neither has a kind key. Every key is checked: an unknown key (for the chosen
+tagged unions: `genome`, `selection`, `problem` and `schedule` pick their class by their own
+``kind`` key (`GENOMES`, `SELECTIONS`, `PROBLEMS`, and the problem's schedules: `SCHEDULES`
+of Boolean goals for the task problem, `GOAL_SCHEDULES` of continuous goals for data sets);
+`mutation` follows the genome kind and `objectives` the selection kind, so neither has a kind
+key. Every key is checked: an unknown key (for the chosen
 kind), a wrong type or an out-of-range value raises `ConfigError` naming the dotted key and what
 is allowed, before anything is written.
 
@@ -14,6 +16,8 @@ share compiled programs. This module imports neither jax nor the engine's module
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -273,8 +277,189 @@ class RandomScheduleConfig:
 
 SCHEDULES = {"fixed": FixedScheduleConfig, "mvg": MvgScheduleConfig, "switch": SwitchScheduleConfig,
              "rmvg": RmvgScheduleConfig, "random": RandomScheduleConfig}
+
+
+# --- continuous goals: a weighting of a data set's sub-targets (`evojax_mod.goal_weights`) ---
+# A goal is a vector of K coefficients, one per sub-target of the problem (K = 2 for digit
+# pairs: the target is a * M1 + b * M2 for the goal (a, b)).
+
+
+def _check_goal_vectors(goals: tuple, key: str, k: int) -> None:
+    _check(all(len(g) == k for g in goals), key, f"goals of {k} coefficients each (one per sub-target)",
+           [list(g) for g in goals])
+
+
+@dataclass(frozen=True)
+class FixedGoalConfig:
+    """One goal at every step: ``goals`` holds exactly one goal, its coefficients (digit pairs:
+    [[a, b]], target a * M1 + b * M2); a list, as the Boolean fixed and every mvg section."""
+
+    kind: str = "fixed"
+    goals: tuple[tuple[float, ...], ...] = ((1.0, 1.0),)
+
+    def validate(self, at: str) -> None:
+        _check_kind(self, at)
+        _check(len(self.goals) == 1, f"{at}.goals", "a list of exactly one goal, e.g. [[1, 1]]",
+               [list(g) for g in self.goals])
+
+    def check_sub_targets(self, at: str, k: int) -> None:
+        _check_goal_vectors(self.goals, f"{at}.goals", k)
+
+
+@dataclass(frozen=True)
+class MvgGoalConfig:
+    """Modularly varying continuous goals: cycle through ``goals`` (at least two), switching
+    every ``period`` steps (epochs as the Boolean mvg: generations 0..period are epoch 0)."""
+
+    kind: str = "mvg"
+    goals: tuple[tuple[float, ...], ...] = ((1.0, 1.0), (1.0, -1.0))
+    period: int = 100
+
+    def validate(self, at: str) -> None:
+        _check_kind(self, at)
+        _check(len(self.goals) >= 2, f"{at}.goals", "a list of at least two goals", [list(g) for g in self.goals])
+        _check(self.period >= 1, f"{at}.period", "an integer >= 1 (steps)", self.period)
+
+    def check_sub_targets(self, at: str, k: int) -> None:
+        _check_goal_vectors(self.goals, f"{at}.goals", k)
+
+
+@dataclass(frozen=True)
+class RmvgGoalConfig:
+    """Randomly sampled modularly varying goals: every ``period`` steps each coefficient is
+    drawn from [low, high] — uniformly when ``integer`` is false, else uniformly among the
+    integer vectors of that box — never one with a 0 coefficient when ``nonzero``, never one
+    within ``holdout_radius`` (Euclidean) of a goal in ``holdout`` (kept back to measure
+    adaptation to goals never trained on)."""
+
+    kind: str = "rmvg"
+    period: int = 100
+    low: float = -3.0
+    high: float = 3.0
+    integer: bool = True
+    nonzero: bool = True
+    holdout: tuple[tuple[float, ...], ...] = ()
+    holdout_radius: float = 0.0
+
+    def validate(self, at: str) -> None:
+        _check_kind(self, at)
+        _check(self.period >= 1, f"{at}.period", "an integer >= 1 (steps)", self.period)
+        _check(self.low < self.high, f"{at}.high", f"a number above low ({self.low})", self.high)
+        _check(self.holdout_radius >= 0, f"{at}.holdout_radius", "a number >= 0", self.holdout_radius)
+        _check(not self.integer or math.floor(self.high) - math.ceil(self.low) >= 1, f"{at}.high",
+               f"at least two integers in [low, high] under integer: true (low {self.low})", self.high)
+
+    def check_sub_targets(self, at: str, k: int) -> None:
+        _check_goal_vectors(self.holdout, f"{at}.holdout", k)
+        if self.integer:  # the draws come from an enumerated set: at least two must be left
+            left = len(integer_goals(self.low, self.high, self.nonzero, self.holdout, self.holdout_radius, k))
+            _check(left >= 2, f"{at}.holdout", f"at least two integer goals left after nonzero and the holdout "
+                   f"(left: {left})", [list(g) for g in self.holdout])
+
+
+def integer_goals(low: float, high: float, nonzero: bool, holdout: tuple, holdout_radius: float,
+                  k: int) -> list[tuple[int, ...]]:
+    """The integer goals of k coefficients in [low, high] an rmvg schedule draws from, in
+    lexicographic order: without a 0 coefficient under ``nonzero``, and none within
+    ``holdout_radius`` (Euclidean; 0 = the goal itself) of a goal in ``holdout``."""
+    values = [v for v in range(math.ceil(low), math.floor(high) + 1) if v or not nonzero]
+    far = lambda g: all(math.dist(g, h) > holdout_radius for h in holdout)
+    return [g for g in itertools.product(values, repeat=k) if far(g)]
+
+
+GOAL_SCHEDULES = {"fixed": FixedGoalConfig, "mvg": MvgGoalConfig, "rmvg": RmvgGoalConfig}
 ScheduleConfig = Union[FixedScheduleConfig, MvgScheduleConfig, SwitchScheduleConfig, RmvgScheduleConfig,
-                       RandomScheduleConfig]
+                       RandomScheduleConfig, FixedGoalConfig, MvgGoalConfig, RmvgGoalConfig]
+
+
+# --- problem: what the network is scored on -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskProblemConfig:
+    """The Boolean task of the ``task`` section, for every genome and optimiser (the default;
+    no other key). Its schedules are the Boolean ones (`SCHEDULES`)."""
+
+    schedules: ClassVar[dict] = SCHEDULES
+    # "" = the experiment of the selection kind; data sets name theirs (`experiments.registry`).
+    experiment: ClassVar[str] = ""
+
+    kind: str = "task"
+
+    def validate(self, at: str) -> None:
+        _check_kind(self, at)
+
+    def resolve(self, config: "ExperimentConfig"):
+        """The task (`BooleanTask`: name, n_inputs) the genome must fit."""
+        return config.task.resolve("task")
+
+    def check_schedule(self, at: str, schedule, task) -> None:
+        schedule.check_goals(at, task)
+
+
+DIGIT_SOURCES = ("sklearn", "mnist")
+DIGIT_LAYOUTS = ("side_by_side", "channels")
+
+
+@dataclass(frozen=True)
+class DigitPairsConfig:
+    """Pairs of handwritten digits (M1, M2) and a regression target a * M1 + b * M2 for the
+    schedule's goal (a, b) (`problems.digit_pairs`), for differentiable genomes under optax or
+    evosax; its schedules are the continuous-goal ones (`GOAL_SCHEDULES`).
+
+    source: sklearn = scikit-learn's bundled 8x8 digits (1797 images, pixels 0..16; never a
+    download); mnist = 28x28 MNIST read from ``path``: an .npz with x_train, y_train (and
+    optionally x_test, y_test, pooled), or an IDX images file (uncompressed) with its IDX
+    labels file in ``labels``. layout: side_by_side = one H x 2W image, M1 left; channels = an
+    H x W image of two channels. train_pairs, test_pairs: pairs drawn, with replacement, from
+    the training and the test images; test_fraction: images set aside for test pairs, so a
+    test pair shows no training image. data_seed: draws the image split and the pairs (the
+    same for every seed of a run; the run's key draws the minibatches). solved_mse: the
+    training mean squared error at or below which a step counts as solved (0.25: the output
+    within 0.5 of the target in RMS, what rounding needs for integer goals)."""
+
+    schedules: ClassVar[dict] = GOAL_SCHEDULES
+    experiment: ClassVar[str] = "regression"
+    sub_targets: ClassVar[int] = 2
+
+    kind: str = "digit_pairs"
+    source: str = "sklearn"
+    path: str = ""
+    labels: str = ""
+    layout: str = "side_by_side"
+    train_pairs: int = 2000
+    test_pairs: int = 500
+    test_fraction: float = 0.25
+    data_seed: int = 0
+    solved_mse: float = 0.25
+
+    def validate(self, at: str) -> None:
+        _check_kind(self, at)
+        _check(self.source in DIGIT_SOURCES, f"{at}.source", f"one of: {', '.join(DIGIT_SOURCES)}", self.source)
+        _check(self.layout in DIGIT_LAYOUTS, f"{at}.layout", f"one of: {', '.join(DIGIT_LAYOUTS)}", self.layout)
+        _check(self.train_pairs >= 1, f"{at}.train_pairs", "an integer >= 1", self.train_pairs)
+        _check(self.test_pairs >= 1, f"{at}.test_pairs", "an integer >= 1", self.test_pairs)
+        _check(0 < self.test_fraction < 1, f"{at}.test_fraction", "a fraction in (0, 1)", self.test_fraction)
+        _check(self.data_seed >= 0, f"{at}.data_seed", "an integer >= 0", self.data_seed)
+        _check(self.solved_mse >= 0, f"{at}.solved_mse", "a number >= 0 (squared target units)", self.solved_mse)
+        if self.source == "mnist":
+            from evojax_mod import digit_images  # numpy only; imported when a path is to be read
+            digit_images.check_mnist(self.path, self.labels, at)
+        else:
+            _check(not self.path and not self.labels, f"{at}.path", "no path under source sklearn", self.path
+                   or self.labels)
+
+    def resolve(self, config: "ExperimentConfig"):
+        """The input size the genome must fit (name, n_inputs)."""
+        from evojax_mod import digit_images
+        return digit_images.pair_shape(self)
+
+    def check_schedule(self, at: str, schedule, task) -> None:
+        schedule.check_sub_targets(at, self.sub_targets)
+
+
+PROBLEMS = {"task": TaskProblemConfig, "digit_pairs": DigitPairsConfig}
+ProblemConfig = Union[TaskProblemConfig, DigitPairsConfig]
 
 
 # --- mutation (chosen by the genome kind) ---------------------------------------------------
@@ -688,9 +873,50 @@ class MlpGenomeConfig:
         _check_layers_fit_task(self.layers, at, task)
 
 
+@dataclass(frozen=True)
+class CnnGenomeConfig:
+    """A small CNN in flax (`families.cnn`) for image problems (digit pairs), trained by optax or
+    evolved by evosax: convolutions of ``channels[l]`` channels and ``kernel_sizes[l]`` square
+    kernels (stride 1, same padding), then dense hidden layers of ``dense`` widths, then one
+    linear output. activation, initialiser, scale: as the MLP's. Its graph has a node per
+    channel, edges weighted by kernel norms."""
+
+    selection: ClassVar[str] = "optax"
+    selections: ClassVar[tuple[str, ...]] = ("optax", "evosax")
+    mutation_config: ClassVar[type] = NoMutationConfig
+
+    kind: str = "cnn"
+    channels: tuple[int, ...] = (8, 8)
+    kernel_sizes: tuple[int, ...] = (3, 3)
+    dense: tuple[int, ...] = (32,)
+    activation: str = "relu"
+    initialiser: str = "he_normal"
+    scale: float = 1.0
+
+    def validate(self, at: str) -> None:
+        _check_kind(self, at)
+        _check(len(self.channels) >= 1 and all(c >= 1 for c in self.channels), f"{at}.channels",
+               "a list of at least one positive integer", list(self.channels))
+        _check(len(self.kernel_sizes) == len(self.channels) and all(k >= 1 for k in self.kernel_sizes),
+               f"{at}.kernel_sizes", f"{len(self.channels)} positive integers (one per convolution)",
+               list(self.kernel_sizes))
+        _check(all(n >= 1 for n in self.dense), f"{at}.dense", "a list of positive integers (may be empty)",
+               list(self.dense))
+        _check(self.activation in MLP_ACTIVATIONS, f"{at}.activation", f"one of: {', '.join(MLP_ACTIVATIONS)}",
+               self.activation)
+        _check(self.initialiser in MLP_INITIALISERS, f"{at}.initialiser",
+               f"one of: {', '.join(MLP_INITIALISERS)}", self.initialiser)
+        _check(self.scale > 0, f"{at}.scale", "a number > 0", self.scale)
+
+    def check_task(self, at: str, task) -> None:
+        _check(hasattr(task, "image_shape"), f"{at}.kind", f"a genome that fits task {task.name} (a CNN reads "
+               "images: problem.kind digit_pairs)", self.kind)
+
+
 GENOMES = {"layered": LayeredGenomeConfig, "circuit": CircuitGenomeConfig, "threshold": ThresholdGenomeConfig,
-           "mlp": MlpGenomeConfig}
-GenomeConfig = Union[LayeredGenomeConfig, CircuitGenomeConfig, ThresholdGenomeConfig, MlpGenomeConfig]
+           "mlp": MlpGenomeConfig, "cnn": CnnGenomeConfig}
+GenomeConfig = Union[LayeredGenomeConfig, CircuitGenomeConfig, ThresholdGenomeConfig, MlpGenomeConfig,
+                     CnnGenomeConfig]
 
 
 # --- run and experiment ---------------------------------------------------------------------
@@ -751,6 +977,7 @@ class ExperimentConfig:
     name: str = host_only("experiment")
     description: str = host_only("")
     task: TaskConfig = field(default_factory=TaskConfig)
+    problem: ProblemConfig = field(default_factory=TaskProblemConfig)
     schedule: ScheduleConfig = field(default_factory=FixedScheduleConfig)
     genome: GenomeConfig = field(default_factory=LayeredGenomeConfig)
     mutation: MutationConfig = field(default_factory=LayeredMutationConfig)
@@ -799,9 +1026,12 @@ class ExperimentConfig:
                     dataclasses.replace(section, **{name: value}).validate(section_name)
                 except ConfigError as err:  # the same line, naming the key the user wrote the value under
                     raise ConfigError(str(err).replace(f"'{self.sweep.key}'", "'sweep.values'", 1)) from None
-        task = self.task.resolve("task")
+        _check(self.problem.kind == "task" or isinstance(self.selection, (OptaxSelectionConfig, EvosaxSelectionConfig)),
+               "problem.kind", f"task under selection kind {self.selection.kind} (data sets are for optax and evosax)",
+               self.problem.kind)
+        task = self.problem.resolve(self)
         self.genome.check_task("genome", task)
-        self.schedule.check_goals("schedule", task)
+        self.problem.check_schedule("schedule", self.schedule, task)
         if isinstance(self.selection, ElitistSelectionConfig):
             self.selection.check_population("selection", self.run.population)
         elif isinstance(self.selection, (OptaxSelectionConfig, EvosaxSelectionConfig)):
@@ -958,9 +1188,13 @@ def _experiment_from_mapping(data: dict) -> ExperimentConfig:
     # Before reading objectives: their class follows the selection kind, and a mismatch named
     # here is clearer than the unknown objectives keys it would otherwise cause.
     _check_selection_fits(genome, selection)
+    # Before reading the schedule: the problem kind says which goals (and so which schedule kinds) it has.
+    problem = _union_from_mapping(PROBLEMS, data.get("problem", {}), "problem", _default_kind("problem"))
     kwargs = {
         "task": _from_mapping(TaskConfig, data.get("task", {}), "task"),
-        "schedule": _union_from_mapping(SCHEDULES, data.get("schedule", {}), "schedule", _default_kind("schedule")),
+        "problem": problem,
+        "schedule": _union_from_mapping(problem.schedules, data.get("schedule", {}), "schedule",
+                                        _default_kind("schedule")),
         "genome": genome,
         "mutation": _from_mapping(genome.mutation_config, data.get("mutation", {}), "mutation",
                                   chosen_by=f"genome kind {genome.kind}"),
@@ -1077,10 +1311,15 @@ def load_config(path: str | Path, *, seeds: int | None = None, generations: int 
 
 def to_dict(config: ExperimentConfig) -> dict:
     """Plain nested dict (lists instead of tuples), ready for YAML; union sections keep their
-    kind; the sweep section only where there is a sweep."""
+    kind; the sweep and problem sections only where they are not the default, the task section
+    not under a data-set problem (unless set)."""
     data = _plain(dataclasses.asdict(config))
     if config.sweep == SweepConfig():
         del data["sweep"]
+    if config.problem == TaskProblemConfig():
+        del data["problem"]
+    elif config.task == TaskConfig():  # a data set reads no Boolean task
+        del data["task"]
     return data
 
 

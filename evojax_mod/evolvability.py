@@ -10,7 +10,6 @@ the new goal; -1 means not within the limit.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 from functools import partial
 from pathlib import Path
@@ -19,19 +18,19 @@ import jax
 import numpy as np
 
 from evojax_mod import loop, records, runner
-from evojax_mod.config import ExperimentConfig, FixedScheduleConfig
+from evojax_mod.config import ExperimentConfig, config_from_dict, to_dict
 from evojax_mod.experiments.registry import experiment_for
 
 ADAPTATION = "adaptation.json"
 
 
-def adaptation_config(config: ExperimentConfig, goal: int | str, generations: int) -> ExperimentConfig:
-    """``config`` with its schedule fixed on ``goal`` (a goal spec of its task) for at most
-    ``generations`` generations. Raises ConfigError (one line) for a goal the task does not
-    have or a limit below 1."""
-    return dataclasses.replace(
-        config, name=f"{config.name}-adapt", schedule=FixedScheduleConfig(goals=(goal,)),
-        run=dataclasses.replace(config.run, generations=generations)).validate()
+def adaptation_config(config: ExperimentConfig, goal, generations: int) -> ExperimentConfig:
+    """``config`` with its schedule fixed on ``goal`` for at most ``generations`` generations:
+    a goal spec of its task, or for a data set the goal's coefficients (e.g. (-1, 2)), read by
+    the problem's own fixed schedule. Raises ConfigError (one line) for a goal the problem does
+    not have or a limit below 1."""
+    return config_from_dict(to_dict(config), {"name": f"{config.name}-adapt", "run.generations": generations,
+                                              "schedule": {"kind": "fixed", "goals": [goal]}})
 
 
 @partial(jax.jit, static_argnums=(0, 2, 3))
@@ -46,7 +45,7 @@ def _generations_to_solve(exp, state, limit: int, seed_batch: int):
     return jax.lax.map(one_seed, state, batch_size=seed_batch)
 
 
-def adaptation_times(config: ExperimentConfig, state, goal: int | str, generations: int,
+def adaptation_times(config: ExperimentConfig, state, goal, generations: int,
                      seed_batch: int = 1) -> np.ndarray:
     """int [S]: for each seed of a run of ``config`` whose final state (leading axis S) is
     ``state``, the generations its population needs to solve ``goal`` (0: already solved;
@@ -56,7 +55,7 @@ def adaptation_times(config: ExperimentConfig, state, goal: int | str, generatio
     return np.asarray(_generations_to_solve(exp, state, int(generations), int(seed_batch)))
 
 
-def adapt_run(run_dir: str | Path, goal: int | str, generations: int, seed_batch: int = 1) -> dict:
+def adapt_run(run_dir: str | Path, goal, generations: int, seed_batch: int = 1) -> dict:
     """Measure `adaptation_times` from the final checkpoint of RUN to ``goal`` and write
     RUN/adaptation.json (atomically): {"goal": the spec as given, "goal_code", "limit",
     "generation": the run's generation the populations came from, "times": int per seed}.

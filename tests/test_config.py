@@ -111,15 +111,15 @@ def test_to_dict_writes_kinds_of_union_sections_only():
 # --- union dispatch ---------------------------------------------------------------------------
 
 def test_registries_map_kinds_to_classes_with_that_kind():
-    for registry in (C.GENOMES, C.SELECTIONS, C.SCHEDULES):
+    for registry in (C.GENOMES, C.SELECTIONS, C.SCHEDULES, C.GOAL_SCHEDULES, C.PROBLEMS):
         for kind, cls in registry.items():
             assert cls().kind == kind
     assert {k: c.selection for k, c in C.GENOMES.items()} == {
-        "layered": "nsga2", "circuit": "elitist", "threshold": "elitist", "mlp": "optax"}
+        "layered": "nsga2", "circuit": "elitist", "threshold": "elitist", "mlp": "optax", "cnn": "optax"}
     assert C.MlpGenomeConfig.selections == ("optax", "evosax")
     assert {k: c.mutation_config for k, c in C.GENOMES.items()} == {
         "layered": C.LayeredMutationConfig, "circuit": C.PointMutationConfig, "threshold": C.PointMutationConfig,
-        "mlp": C.NoMutationConfig}
+        "mlp": C.NoMutationConfig, "cnn": C.NoMutationConfig}
     assert {k: c.objectives_config for k, c in C.SELECTIONS.items()} == {
         "nsga2": C.ParetoObjectivesConfig, "elitist": C.FitnessConfig, "optax": C.LossConfig,
         "evosax": C.LossConfig}
@@ -139,7 +139,7 @@ def test_a_key_of_another_kind_is_rejected_naming_it():
 
 def test_unknown_kind_lists_the_kinds():
     assert error_of({"genome": {"kind": "foo"}}) == \
-        "config key 'genome.kind': expected one of: layered, circuit, threshold, mlp, got 'foo'"
+        "config key 'genome.kind': expected one of: layered, circuit, threshold, mlp, cnn, got 'foo'"
     assert error_of({"schedule": {"kind": "sometimes"}}).startswith(
         "config key 'schedule.kind': expected one of: fixed, mvg, switch, rmvg, random")
     assert error_of({"selection": {"kind": ["nsga2"]}}).startswith("config key 'selection.kind': expected one of")

@@ -61,7 +61,9 @@ def test_clune_adaptation_matches_the_plain_loop(clune_run):
     config, result = clune_run
     times = evolvability.adaptation_times(config, result.state, "left", 60)
     assert times.tolist() == stepped_reference(config, result.state, "left", 60)
-    assert times[0] > 0  # seed 0 solves "left" within the limit, from an unsolved population
+    # population 24 solves no retina goal within 60 generations (not even in 400): every seed is
+    # "never" here, and a counted solve is checked on the circuits above
+    assert times.tolist() == [-1, -1]
     assert evolvability.adaptation_times(config, result.state, 0, 5).tolist() == [0, 0]
 
 

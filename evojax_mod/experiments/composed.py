@@ -26,10 +26,11 @@ import numpy as np
 from flax import struct
 
 from evojax_mod.config import ExperimentConfig
-from evojax_mod.experiments.base import Experiment, MetricSpec, Network, SmoothView, schedule_key
+from evojax_mod.experiments.base import Experiment, MetricSpec, SmoothView, schedule_key
+from evojax_mod.experiments.family_view import FamilyView
 from evojax_mod.experiments.readaptation import GoalSwitches, readaptation_row, readaptation_specs
 from evojax_mod.families.registry import family_from_config
-from evojax_mod.modularity import directed_q_masked, leicht_newman_masked
+from evojax_mod.modularity import directed_q_masked
 from evojax_mod.optimisers.registry import optimiser_from_config
 from evojax_mod.problems.boolean import REGULARISER_FUNCTIONS, BooleanProblem
 
@@ -68,7 +69,7 @@ class ComposedState:
 
 
 @dataclass(frozen=True, eq=False)
-class ComposedExperiment(Experiment):
+class ComposedExperiment(FamilyView, Experiment):
     """The static, compiled form of a family + optimiser + problem + schedule config."""
 
     config: ExperimentConfig
@@ -152,11 +153,6 @@ class ComposedExperiment(Experiment):
         state = state.replace(opt=opt, goal=goal, generation=generation, key=key)
         return self._record(state, performance, goal != state.goal)
 
-    def weighted_partition(self, individual, top_only: bool = False) -> jax.Array:
-        """int32 [N]: Mouret's spectral partition of the individual's |W| graph."""
-        graph = self.family.graph(individual)
-        return leicht_newman_masked(graph.magnitude, graph.nodes, weighted=True, top_only=top_only)
-
     def left_right(self, individual) -> jax.Array:
         """float32 [] 1.0 when the top-level bisection of the |W| graph puts every input of the
         first sub-goal apart from every input of the second (Clune's left/right split); NaN for
@@ -209,26 +205,6 @@ class ComposedExperiment(Experiment):
                           what="cross-entropy of the output logit on every pattern, the trained weights",
                           outputs=lambda params, batch: self.family.apply(params, batch[0])[:, :1])
 
-    def modules(self, genome, top_only: bool = False) -> np.ndarray:
-        """int [N]: Mouret's partition of the |W| graph, the one its Q is measured on."""
-        return np.asarray(self.weighted_partition(genome, top_only=top_only))
-
-    def node_coordinates(self) -> tuple[np.ndarray, np.ndarray]:
-        x, y = self.family.coordinates
-        return np.asarray(x), np.asarray(y)
-
-    def network(self, genome) -> Network:
-        graph = jax.device_get(self.family.graph(genome))
-        weights = np.where(graph.present, graph.weights, 0.0)
-        x, y = self.node_coordinates()
-        return Network(adjacency=weights, nodes=np.asarray(graph.nodes), layer=np.asarray(self.family.layer_of),
-                       x=x, y=y, inputs=np.asarray(self.family.inputs), outputs=np.asarray(self.family.outputs),
-                       all_edges=weights)
-
-    def activations(self, genome) -> np.ndarray:
-        """float [N, P]: inputs as +-1, hidden activations, output logits."""
-        return np.asarray(self.interventions(genome)(None))
-
-    def interventions(self, genome):
-        """``values(clamp) -> float32 [N, P]``: the family's node values on every pattern."""
-        return jax.tree_util.Partial(self.family.node_values, genome, self.problem.inputs())
+    def measured_inputs(self) -> jax.Array:
+        """[P, n_in]: every pattern of the task, where node values are read (`FamilyView`)."""
+        return self.problem.inputs()

@@ -1,5 +1,7 @@
-"""Which experiment runs a config: one class per selection kind (the optimisers of real-valued
-families all compose into `composed.ComposedExperiment`).
+"""Which experiment runs a config: for a Boolean task, one class per selection kind (the
+optimisers of real-valued families all compose into `composed.ComposedExperiment`); for a
+data-set problem, the experiment its problem section names (`DATA_EXPERIMENTS`: digit pairs
+run in `regression.RegressionExperiment` under any optimiser).
 
 The registry sits above every experiment module (it imports them all); runner, records,
 report and the command line ask it for an experiment and then use only the interface of
@@ -12,6 +14,7 @@ from evojax_mod.experiments.base import Experiment
 from evojax_mod.experiments.clune import CluneExperiment
 from evojax_mod.experiments.composed import ComposedExperiment
 from evojax_mod.experiments.elitist import ElitistExperiment
+from evojax_mod.experiments.regression import RegressionExperiment
 
 EXPERIMENTS: dict[str, type[Experiment]] = {
     "nsga2": CluneExperiment,
@@ -20,7 +23,12 @@ EXPERIMENTS: dict[str, type[Experiment]] = {
     "evosax": ComposedExperiment,
 }
 
+# The experiments of data-set problems, by the problem section's ``experiment`` (any optimiser).
+DATA_EXPERIMENTS: dict[str, type[Experiment]] = {"regression": RegressionExperiment}
+
 
 def experiment_for(config: ExperimentConfig) -> Experiment:
     """The compiled experiment of a validated config."""
+    if config.problem.experiment:
+        return DATA_EXPERIMENTS[config.problem.experiment](config)
     return EXPERIMENTS[config.selection.kind](config)

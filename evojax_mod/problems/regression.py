@@ -1,0 +1,103 @@
+"""A regression data set as a problem for differentiable families: fixed inputs, K sub-targets
+per datapoint, and a continuous goal (float32 [K], `evojax_mod.goal_weights`) that weighs them
+into the target: target = sub_targets @ goal. Digit pairs (`digit_pairs`) are one such data
+set; any other (symbolic formulas, noisy inputs) is a constructor of its own.
+
+The network's first output is the prediction. Signs:
+
+    loss            MINIMISED: mean squared error on a minibatch of the training split, plus
+                    the Boolean problem's regularisers (`boolean.REGULARISERS`: l1, wiring),
+                    each times its traced weight
+    mse             MINIMISED: mean squared error on a whole split (squared target units)
+    performance     MAXIMISED: minus the mean squared error on the test split (0 is perfect)
+
+The splits are fixed when the problem is built (by the data set's own seed); minibatches are
+drawn with the step's key, so they follow the run's seed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from evojax_mod.families.base import Differentiable
+from evojax_mod.problems.boolean import REGULARISER_FUNCTIONS, REGULARISERS
+
+
+@dataclass(frozen=True, eq=False)
+class Split:
+    """inputs: float32 [n, n_inputs]; sub_targets: float32 [n, K]."""
+
+    inputs: np.ndarray
+    sub_targets: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class RegressionProblem:
+    """train, test: the splits. batch_size: training datapoints per loss evaluation, drawn
+    with the step's key (`batch`); 0 = the whole training split (full batch).
+    probes: float32 [K + 1, m, n_inputs] or None: m probe inputs (probes[0]) and, in
+    probes[k + 1], the same inputs with only the part that sub-target k reads changed (digit
+    pairs: digit k + 1 replaced by another), what `modularity.invariance` reads.
+    input_groups: for each sub-target, the input indices it reads (drawing, left/right splits).
+    coefficient_names: one short name per sub-target coefficient (metric columns goal_<name>)."""
+
+    train: Split
+    test: Split
+    batch_size: int = 0
+    probes: np.ndarray | None = None
+    input_groups: tuple[tuple[int, ...], ...] = ()
+    coefficient_names: tuple[str, ...] = ()
+
+    @property
+    def n_inputs(self) -> int:
+        return int(self.train.inputs.shape[1])
+
+    @property
+    def n_sub_targets(self) -> int:
+        return int(self.train.sub_targets.shape[1])
+
+    def split(self, name: str) -> tuple[jax.Array, jax.Array]:
+        """(inputs float32 [n, n_inputs], sub-targets float32 [n, K]) of "train" or "test"."""
+        part = getattr(self, name)
+        return jnp.asarray(part.inputs), jnp.asarray(part.sub_targets)
+
+    @staticmethod
+    def target(sub_targets: jax.Array, goal: jax.Array) -> jax.Array:
+        """float32 [n]: sub_targets [n, K] weighed by the goal [K]."""
+        return sub_targets @ goal
+
+    def batch(self, key, goal) -> tuple[jax.Array, jax.Array]:
+        """(inputs float32 [B, n_inputs], targets float32 [B]) for one loss evaluation:
+        batch_size training datapoints drawn uniformly with replacement (independent
+        minibatches; drawing without replacement would shuffle the whole split at every
+        step, which cost 4x the step itself at 10000 datapoints), or all of them."""
+        x, parts = self.split("train")
+        n = x.shape[0]
+        if 0 < self.batch_size < n:
+            rows = jax.random.randint(key, (self.batch_size,), 0, n)
+            x, parts = x[rows], parts[rows]
+        return x, self.target(parts, goal)
+
+    def data_loss(self, family: Differentiable, params, x, y) -> jax.Array:
+        """float32 []: mean squared error of the first output against ``y`` [B] (minimised)."""
+        return jnp.mean((family.apply(params, x)[:, 0] - y) ** 2)
+
+    def loss(self, family: Differentiable, params, x, y, settings: dict) -> jax.Array:
+        """float32 []: the training loss (minimised), data loss plus weighted regularisers."""
+        total = self.data_loss(family, params, x, y)
+        graph = family.graph(params)
+        for name in REGULARISERS:
+            total = total + settings[name] * REGULARISER_FUNCTIONS[name](family, graph)
+        return total
+
+    def mse(self, family: Differentiable, params, goal, split: str) -> jax.Array:
+        """float32 []: mean squared error on a whole split under ``goal`` (minimised)."""
+        x, parts = self.split(split)
+        return self.data_loss(family, params, x, self.target(parts, goal))
+
+    def performance(self, family: Differentiable, params, goal) -> jax.Array:
+        """float32 [] <= 0, maximised: minus the test split's mean squared error."""
+        return -self.mse(family, params, goal, "test")
