@@ -4,6 +4,7 @@ evosax evolves the same MLP, the CNN runs, and a run writes its metrics."""
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from evojax_mod import evolvability, records, runner
 from evojax_mod.config import config_from_dict
@@ -60,6 +61,7 @@ def test_seeds_vmapped_equal_seeds_run_apart_under_a_varying_goal():
     assert len({tuple(np.asarray(g)) for g in mapped.goal}) > 1  # seeds draw their own goals
 
 
+@pytest.mark.slow  # the suite's time: a program of its own to compile
 def test_evosax_evolves_the_same_mlp():
     exp = _experiment(selection={"kind": "evosax", "strategy": "open_es", "sigma": 0.05, "learning_rate": 0.02},
                       run={**BASE["run"], "population": 16})
@@ -68,6 +70,7 @@ def test_evosax_evolves_the_same_mlp():
     assert error(_train(exp, state, 60)) < 0.5 * error(state)
 
 
+@pytest.mark.slow  # the suite's time: a program of its own to compile
 def test_the_cnn_trains_on_two_channel_pairs(tmp_path):
     config = config_from_dict({**BASE, "problem": {**BASE["problem"], "layout": "channels"},
                                "genome": {"kind": "cnn", "channels": [2], "kernel_sizes": [3], "dense": [4]}})
@@ -79,6 +82,7 @@ def test_the_cnn_trains_on_two_channel_pairs(tmp_path):
     assert np.isnan(metrics["champion_left_right"]).all()  # a CNN's input nodes are channels
 
 
+@pytest.mark.slow  # the suite's time: a program of its own to compile
 def test_a_trained_net_adapts_to_a_held_out_goal():
     config = config_from_dict(BASE)
     exp = experiment_for(config)

@@ -98,6 +98,7 @@ def test_block_diagonal_net_stays_block_diagonal():
     assert 0.45 < float(out["feature_qw"]) <= 0.5
 
 
+@pytest.mark.slow  # the suite's time: a program of its own to compile
 def test_registry_measure_batched():
     nets = [layered_net(s) for s in range(4)]
     data = {"adjacency": np.stack([n[0] for n in nets]).reshape(2, 2, 12, 12),

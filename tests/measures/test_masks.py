@@ -101,6 +101,7 @@ def test_retina_subtasks_are_the_patterns_one_side_decides():
             np.testing.assert_array_equal(np.asarray(targets[:, 0]), own[bits])
 
 
+@pytest.mark.slow  # the suite's time: a program of its own to compile
 def test_registry_measure():
     nets = np.empty((1, 2), object)
     pairs = np.empty((1, 2), object)

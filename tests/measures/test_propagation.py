@@ -134,6 +134,7 @@ def test_batched_over_networks_equals_per_network():
             np.testing.assert_allclose(batched[name][k], value, rtol=1e-5, atol=1e-6, err_msg=name)
 
 
+@pytest.mark.slow  # the suite's time: a program of its own to compile
 def test_layered_family_clamps_inputs_as_the_patterns_would_set_them():
     family = LayeredFamily(layered.LayeredSpec().validated())
     x = jnp.asarray(get_task("retina").inputs_pm1())

@@ -3,6 +3,7 @@ arrays that agree with the broadness functions they come from."""
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from evojax_mod.broadness import matrix_free
 from evojax_mod.experiments.base import SmoothView
@@ -48,6 +49,7 @@ def test_view_arrays_hold_the_masked_spectrum_and_null_space():
     assert out["left"].shape == (7, 7) and 0 <= int(out["null"].sum()) <= 7
 
 
+@pytest.mark.slow  # the suite's time: a program of its own to compile
 def test_density_with_an_slq_estimate_and_an_empty_null_space(tmp_path):
     a = jnp.diag(jnp.array([0.0, 1.0, 1.0, 4.0]))
     grid = jnp.linspace(-1.0, 5.0, 50)

@@ -95,13 +95,19 @@ def test_analyze_refuses_an_unknown_measure_in_one_line(run_dir, capsys):
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
 
 
-def test_weight_masks_need_trained_nets_on_a_fixed_retina_goal(run_dir, capsys):
-    if "mlp" in str(run_dir):  # trained on L AND R: each champion's masks for L and for R
-        table = measure_champions(run_dir, ["mask"])
-        assert np.all((table["mask_iou"] >= 0) & (table["mask_iou"] <= 1))
-        assert np.all(np.isfinite(table["mask_accuracy"]))
-        return
-    assert cli.main(["analyze", str(run_dir), "--measures", "mask"]) == 2  # evolved: no weights to mask
+@pytest.mark.slow  # the suite's time: the masks' training is a program of its own to compile
+def test_weight_masks_of_trained_nets_on_a_fixed_retina_goal(run_dir):
+    if "mlp" not in str(run_dir):
+        pytest.skip("evolved nets have no weights to mask (the next test)")
+    table = measure_champions(run_dir, ["mask"])  # trained on L AND R: each champion's masks for L and for R
+    assert np.all((table["mask_iou"] >= 0) & (table["mask_iou"] <= 1))
+    assert np.all(np.isfinite(table["mask_accuracy"]))
+
+
+def test_weight_masks_are_refused_for_evolved_nets_in_one_line(run_dir, capsys):
+    if "mlp" in str(run_dir):
+        pytest.skip("the trained nets have masks (the test above)")
+    assert cli.main(["analyze", str(run_dir), "--measures", "mask"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "mask" in err[0] and "retina" in err[0]
 
@@ -126,6 +132,7 @@ def test_hessian_of_the_champions_is_that_of_their_smooth_view(run_dir):
                                                           rel=1e-4, abs=1e-6)
 
 
+@pytest.mark.slow  # the suite's time: a program of its own to compile
 def test_analyze_hessian_draws_each_champions_basin_figures(run_dir, capsys):
     """`analyze --measures hessian` also writes RUN/broadness/seed{S}_{figure}.png, every
     seed's champion (the figures' own content: tests/report/test_broadness_plots.py)."""
