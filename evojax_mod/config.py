@@ -26,6 +26,7 @@ from typing import Any, ClassVar, Union
 
 import yaml
 
+from evojax_mod.errors import ConfigError
 from evojax_mod.presets import resolve as resolve_preset
 
 # Kept here rather than imported, so that reading a config never imports jax; objectives.py
@@ -49,10 +50,6 @@ CLUNE_Y = (0.0,) * 8 + (1.0,) * 8 + (2.0,) * 4 + (3.0,) * 2 + (4.0,)
 
 # Enumerating every goal of k sub-goals takes 2^(2^k) codes: 65536 at k = 4, 2^32 at k = 5.
 MAX_FAMILY_SUB_GOALS = 4
-
-
-class ConfigError(ValueError):
-    """A config problem a user can fix; str() is one line naming the key."""
 
 
 def _one_line(text: Any) -> str:

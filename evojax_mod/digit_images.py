@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evojax_mod.config import ConfigError
+from evojax_mod.errors import ConfigError
 
 SKLEARN_SIDE = 8
 SKLEARN_MAX = 16.0

@@ -43,8 +43,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
-import time
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import jax
@@ -61,8 +60,8 @@ from evojax_mod.broadness.layered import LayeredProblem  # noqa: E402
 from evojax_mod.broadness.spectra import hessian_eigenvalues  # noqa: E402
 from evojax_mod.broadness.summaries import loss_increase, near_zero_count, random_directions, summarise  # noqa: E402
 from evojax_mod.report import mann_whitney  # noqa: E402
-from measures_table import (PRE_PERFECT, TREATMENTS, carried_champions, cell, picks,  # noqa: E402
-                            read_all, spearman_ci, write_rows)
+from measures_table import (TREATMENTS, carried_champions, cell, picks,  # noqa: E402
+                            read_all, run_measure, spearman_ci, write_rows)
 
 SEED = 0
 STATE_DIRS = {name: run_dir for _, name, run_dir in TREATMENTS}
@@ -159,18 +158,6 @@ def measure_treatment(family: str, name: str, run_dir: Path, stage: str, gain: f
     return table
 
 
-def run_measure(out: Path, gain: float, force: bool) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    jobs = [(f, n, d, "final") for f, n, d in TREATMENTS if f != "circuits"] + \
-           [(f, n, d, "pre") for f, n, d in TREATMENTS if n in PRE_PERFECT]
-    for family, name, run_dir, stage in jobs:
-        path = out / f"{name}_{stage}.csv"
-        if path.is_file() and not force:
-            continue
-        start = time.time()
-        table = measure_treatment(family, name, run_dir, stage, gain)
-        write_rows(path, table)
-        print(f"{name} {stage}: {len(table)} networks, {time.time() - start:.0f} s", flush=True)
 
 
 def joined(out: Path, measures_dir: Path) -> dict[str, np.ndarray]:
@@ -300,7 +287,7 @@ def main(argv=None) -> int:
     parser.add_argument("--force", action="store_true")
     args = parser.parse_args(argv)
     if args.command == "measure":
-        run_measure(args.out, args.gain, args.force)
+        run_measure(args.out, args.force, partial(measure_treatment, gain=args.gain), families=("clune", "mlp"))
     elif args.command == "sensitivity":
         run_sensitivity(args.out)
     else:

@@ -199,16 +199,18 @@ def write_rows(path: Path, table: list[dict]) -> None:
         writer.writerows(table)
 
 
-def run_measure(out: Path, force: bool) -> None:
+def run_measure(out: Path, force: bool, measure=measure_treatment, families=None) -> None:
+    """``measure(family, name, run_dir, stage)`` of every treatment (of ``families``; None: all)
+    at its stages into out/{name}_{stage}.csv, each kept unless ``force``."""
     out.mkdir(parents=True, exist_ok=True)
-    jobs = [(f, n, d, "final") for f, n, d in TREATMENTS] + \
-           [(f, n, d, "pre") for f, n, d in TREATMENTS if n in PRE_PERFECT]
+    chosen = [(f, n, d) for f, n, d in TREATMENTS if families is None or f in families]
+    jobs = [(f, n, d, "final") for f, n, d in chosen] + [(f, n, d, "pre") for f, n, d in chosen if n in PRE_PERFECT]
     for family, name, run_dir, stage in jobs:
         path = out / f"{name}_{stage}.csv"
         if path.is_file() and not force:
             continue
         start = time.time()
-        table = measure_treatment(family, name, run_dir, stage)
+        table = measure(family, name, run_dir, stage)
         write_rows(path, table)
         print(f"{name} {stage}: {len(table)} networks, {time.time() - start:.0f} s", flush=True)
 

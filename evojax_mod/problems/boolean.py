@@ -58,11 +58,7 @@ class BooleanProblem:
 
     def loss(self, family: Differentiable, params, x, y, settings: dict) -> jax.Array:
         """float32 []: the training loss (minimised), data loss plus weighted regularisers."""
-        total = self.data_loss(family, params, x, y)
-        graph = family.graph(params)
-        for name in REGULARISERS:
-            total = total + settings[name] * REGULARISER_FUNCTIONS[name](family, graph)
-        return total
+        return regularised(self.data_loss(family, params, x, y), family, params, settings)
 
     def performance(self, family: Differentiable, params, goal) -> jax.Array:
         """float32 [] in [0, 1], maximised: fraction of all P patterns answered right."""
@@ -83,3 +79,13 @@ def wiring_minimise(family, graph) -> jax.Array:
 
 
 REGULARISER_FUNCTIONS = {"l1": l1_minimise, "wiring": wiring_minimise}
+
+
+def regularised(data_loss: jax.Array, family, params, settings: dict) -> jax.Array:
+    """float32 []: a training loss (minimised): ``data_loss`` plus every regulariser of
+    ``params``' graph times its traced weight ``settings[name]``, added in `REGULARISERS` order."""
+    graph = family.graph(params)
+    total = data_loss
+    for name in REGULARISERS:
+        total = total + settings[name] * REGULARISER_FUNCTIONS[name](family, graph)
+    return total

@@ -23,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from evojax_mod.families.base import Differentiable
-from evojax_mod.problems.boolean import REGULARISER_FUNCTIONS, REGULARISERS
+from evojax_mod.problems.boolean import regularised
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,11 +87,7 @@ class RegressionProblem:
 
     def loss(self, family: Differentiable, params, x, y, settings: dict) -> jax.Array:
         """float32 []: the training loss (minimised), data loss plus weighted regularisers."""
-        total = self.data_loss(family, params, x, y)
-        graph = family.graph(params)
-        for name in REGULARISERS:
-            total = total + settings[name] * REGULARISER_FUNCTIONS[name](family, graph)
-        return total
+        return regularised(self.data_loss(family, params, x, y), family, params, settings)
 
     def mse(self, family: Differentiable, params, goal, split: str) -> jax.Array:
         """float32 []: mean squared error on a whole split under ``goal`` (minimised)."""
