@@ -9,6 +9,7 @@ compilation cache (`evojax_mod.compile_cache`) unless given --no-compile-cache.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -264,13 +265,30 @@ def _report_measures(run_dir: Path, names: list[str], population: int | None = N
         print(f"figures: {len(paths)} in {run_dir / BROADNESS_DIR} (seed{{S}}_{{{','.join(FIGURES)}}}.png)")
 
 
+def _goal_argument(text: str):
+    """--goal as the schedule reads it: a truth-table code (int), a list of numbers for a data
+    set's coefficients (JSON, e.g. '[-1, 2]'), else the text (a combiner or expression). None
+    for a list that does not parse to numbers."""
+    if text.strip().startswith("["):
+        try:
+            values = json.loads(text)
+        except ValueError:
+            return None
+        ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+        return values if ok and values else None
+    return int(text) if text.isdigit() else text
+
+
 def _cmd_adapt(args) -> int:
     import numpy as np
     from evojax_mod import evolvability, records
     _check_runs([args.run_dir], needed=records.CHECKPOINT)  # all it reads, with config.yaml
     if args.generations < 1:
         return _fail(f"--generations: expected a positive number of generations, got {args.generations}")
-    goal = int(args.goal) if args.goal.isdigit() else args.goal
+    goal = _goal_argument(args.goal)
+    if goal is None:
+        return _fail(f"--goal: expected a code, combiner or expression of the task's sub-goals, or for a "
+                     f"data set a list of coefficients such as '[-1, 2]'; got {args.goal!r}")
     content = evolvability.adapt_run(Path(args.run_dir), goal, args.generations, seed_batch=args.seed_batch or 1)
     times = np.array(content["times"])
     solved = times[times >= 0]
@@ -414,7 +432,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      "into RUN/adaptation.json (shown by compare)")
     p.add_argument("run_dir")
     p.add_argument("--goal", required=True,
-                   help="the new goal: a code, combiner or expression of the task's sub-goals, e.g. 'or', 'L & ~R'")
+                   help="the new goal: a code, combiner or expression of the task's sub-goals, e.g. 'or', 'L & ~R'; "
+                        "for a data set its coefficients, e.g. '[-1, 2]'")
     p.add_argument("--generations", type=int, default=1000, help="the most generations to try (default 1000)")
     add_seed_batch_argument(p)
     _add_compile_cache_argument(p)

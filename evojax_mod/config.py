@@ -396,6 +396,7 @@ class TaskProblemConfig:
 
 DIGIT_SOURCES = ("sklearn", "mnist")
 DIGIT_LAYOUTS = ("side_by_side", "channels")
+DIGIT_TARGETS = ("labels", "one_hot")
 
 
 @dataclass(frozen=True)
@@ -413,11 +414,13 @@ class DigitPairsConfig:
     test pair shows no training image. data_seed: draws the image split and the pairs (the
     same for every seed of a run; the run's key draws the minibatches). solved_mse: the
     training mean squared error at or below which a step counts as solved (0.25: the output
-    within 0.5 of the target in RMS, what rounding needs for integer goals)."""
+    within 0.5 of the target in RMS, what rounding needs for integer goals). targets: labels =
+    the two labels are the K = 2 sub-targets (goal (a, b), target a * M1 + b * M2); one_hot =
+    the labels' one-hot codes are the K = 20 sub-targets (goal (a_0..a_9, b_0..b_9), target
+    a_M1 + b_M2: any additive function of the two digits, a lookup per digit)."""
 
     schedules: ClassVar[dict] = GOAL_SCHEDULES
     experiment: ClassVar[str] = "regression"
-    sub_targets: ClassVar[int] = 2
 
     kind: str = "digit_pairs"
     source: str = "sklearn"
@@ -429,9 +432,16 @@ class DigitPairsConfig:
     test_fraction: float = 0.25
     data_seed: int = 0
     solved_mse: float = 0.25
+    targets: str = "labels"
+
+    @property
+    def sub_targets(self) -> int:
+        """K, the coefficients of a goal."""
+        return 2 if self.targets == "labels" else 20
 
     def validate(self, at: str) -> None:
         _check_kind(self, at)
+        _check(self.targets in DIGIT_TARGETS, f"{at}.targets", f"one of: {', '.join(DIGIT_TARGETS)}", self.targets)
         _check(self.source in DIGIT_SOURCES, f"{at}.source", f"one of: {', '.join(DIGIT_SOURCES)}", self.source)
         _check(self.layout in DIGIT_LAYOUTS, f"{at}.layout", f"one of: {', '.join(DIGIT_LAYOUTS)}", self.layout)
         _check(self.train_pairs >= 1, f"{at}.train_pairs", "an integer >= 1", self.train_pairs)
@@ -830,7 +840,7 @@ class ThresholdGenomeConfig:
 
 MLP_ACTIVATIONS = ("tanh", "relu", "sigmoid", "gelu", "identity")
 MLP_INITIALISERS = ("lecun_normal", "lecun_uniform", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform",
-                    "orthogonal")
+                    "orthogonal", "sparse")
 
 
 @dataclass(frozen=True)
@@ -838,7 +848,8 @@ class MlpGenomeConfig:
     """A dense MLP in flax (`families.mlp`), trained by optax or evolved by evosax: every node of
     a layer feeds every node of the next; hidden nodes activation(w.x + b), outputs linear
     logits (positive reads as 1). layers: nodes per layer, inputs first. activation: of the
-    hidden nodes. initialiser: of the weights (flax's), times scale; biases start at 0.
+    hidden nodes. initialiser: of the weights (`families.initialisers`), times scale; biases
+    start at 0.
     x, y: node coordinates as for the layered genome (default Clune's for 8-8-4-2-1)."""
 
     selection: ClassVar[str] = "optax"

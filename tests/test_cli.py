@@ -141,9 +141,18 @@ def test_quickstart_then_report_adapt_compare_end_to_end(tmp_path, capsys):
     assert "generations to solve held-out 0 (limit 4)" in table
     assert cli.main(["adapt", str(tmp_path / "a"), "--goal", "L & Q"]) == 2
     assert "unknown sub-goal 'Q'" in capsys.readouterr().err
+    assert cli.main(["adapt", str(tmp_path / "a"), "--goal", "[-1, x]"]) == 2
+    assert "--goal: expected a code" in capsys.readouterr().err
     assert cli.main(["report", str(tmp_path / "nothing")]) == 2
     m = records.read_metrics(tmp_path / "a")
     assert np.all(np.unique(m["generation"]) == [0, 3, 6])
+
+
+@pytest.mark.parametrize("text, goal", [("[-1, 2]", [-1, 2]), ("[0.5,-1.5]", [0.5, -1.5]), ("12", 12),
+                                        ("L & ~R", "L & ~R"), ("or", "or"), ("[1, true]", None), ("[]", None),
+                                        ("[1, 2", None)])
+def test_adapt_reads_a_goal_as_a_code_coefficients_or_an_expression(text, goal):
+    assert cli._goal_argument(text) == goal
 
 
 @pytest.mark.slow

@@ -52,7 +52,8 @@ from jax.tree_util import Partial
 
 from evojax_mod import measures
 from evojax_mod.families.layered import LayeredFamily
-from evojax_mod.families.mlp import INITIALISERS, MlpFamily
+from evojax_mod.families.initialisers import INITIALISERS
+from evojax_mod.families.mlp import MlpFamily
 from evojax_mod.genomes import layered
 from evojax_mod.measures.counterfactual import module_scores
 from evojax_mod.measures.propagation import propagation

@@ -32,7 +32,8 @@ import numpy as np
 
 from evojax_mod.config import layer_coordinates
 from evojax_mod.families.base import Clamp, Differentiable, Graph, layered_weights
-from evojax_mod.families.mlp import ACTIVATIONS, INITIALISERS
+from evojax_mod.families.initialisers import INITIALISERS
+from evojax_mod.families.mlp import ACTIVATIONS
 
 CONV_DIMENSIONS = ("NHWC", "HWIO", "NHWC")
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from evojax_mod.config import CLUNE_LAYERS, layer_coordinates
 from evojax_mod.families.base import Clamp, Differentiable, Graph, layered_node_values, layered_weights
+from evojax_mod.families.initialisers import INITIALISERS
 
 ACTIVATIONS = {
     "tanh": jnp.tanh,
@@ -25,17 +26,6 @@ ACTIVATIONS = {
     "sigmoid": jax.nn.sigmoid,
     "gelu": jax.nn.gelu,
     "identity": lambda h: h,
-}
-
-# Weight initialisers by name (flax's own, which are jax.nn.initializers); biases start at 0.
-INITIALISERS = {
-    "lecun_normal": nn.initializers.lecun_normal,
-    "lecun_uniform": nn.initializers.lecun_uniform,
-    "glorot_normal": nn.initializers.glorot_normal,
-    "glorot_uniform": nn.initializers.glorot_uniform,
-    "he_normal": nn.initializers.he_normal,
-    "he_uniform": nn.initializers.he_uniform,
-    "orthogonal": nn.initializers.orthogonal,
 }
 
 

@@ -45,11 +45,23 @@ def coactivation_clusterability(activations, *, k: int = 2, n_shuffles: int = 20
                                 method: str = "spearman") -> dict:
     """n-cut of the k spectral clusters of the coactivation graph, with Hod's shuffle null.
 
-    activations: [units, P] (hidden units only). Returns {"ncut", "ncut_p", "ncut_z",
-    "labels" [units]} as ``clusterability.clusterability``: lower n-cut, smaller p and more
-    negative z = more local specialisation.
+    activations: [units, P] (hidden units only). Units constant over the inputs (dead or
+    saturated) are left out of the clustering, the n-cut and the null (label -1), as Filan's
+    preprocessing drops isolated components: each would otherwise be a cluster of its own with
+    no edge to cut, scoring any network with two of them as perfectly clusterable (n-cut 0).
+    Returns {"ncut", "ncut_p", "ncut_z", "labels" [units], "units": how many were clustered}
+    as ``clusterability.clusterability``: lower n-cut, smaller p and more negative z = more
+    local specialisation; all nan (labels -1) when fewer than k units vary.
     """
     rng = np.random.default_rng(seed)
-    affinity = np.asarray(coactivation_graph(activations, method), dtype=float)
+    x = np.asarray(activations)
+    varying = np.ptp(x, axis=1) > 0
+    if varying.sum() < k:
+        nan = float("nan")
+        return {"ncut": nan, "ncut_p": nan, "ncut_z": nan, "labels": np.full(len(x), -1), "units": int(varying.sum())}
+    affinity = np.asarray(coactivation_graph(x[varying], method), dtype=float)
     nulls = (upper_triangle_shuffle(affinity, rng) for _ in range(n_shuffles))
-    return cluster_and_test(affinity, nulls, k, seed=seed)
+    result = cluster_and_test(affinity, nulls, k, seed=seed)
+    labels = np.full(len(x), -1)
+    labels[varying] = result["labels"]
+    return {**result, "labels": labels, "units": int(varying.sum())}

@@ -1,8 +1,9 @@
-"""Digit pairs: two handwritten digits (M1, M2) in, a * M1 + b * M2 out, for the goal (a, b).
+"""Digit pairs: two handwritten digits (M1, M2) in, a * M1 + b * M2 out, for the goal (a, b)
+(or, with one-hot targets, a_M1 + b_M2 for a goal of 20 coefficients).
 
 The research agenda's first experiment (randomly sampled modularly varying goals on a network
 that reads two digits; `research/papers.md` §4). A `regression.RegressionProblem` whose K = 2
-sub-targets are the two labels. Built on the host, once per config:
+sub-targets are the two labels (or K = 20: their one-hot codes, `sub_targets`). Built on the host, once per config:
 
 1. the images (`digit_images.load`: scikit-learn's 8x8 digits, or MNIST from a local file)
    are shuffled with ``data_seed`` and the last ``test_fraction`` of them set aside, so a test
@@ -50,6 +51,20 @@ def other_label(rng: np.random.Generator, pool: np.ndarray, labels: np.ndarray, 
     return chosen
 
 
+def sub_targets(labels: np.ndarray, targets: str) -> np.ndarray:
+    """float32 [m, K]: the sub-targets of pairs whose labels are ``labels`` int [m, 2]: the
+    labels themselves (K = 2) under "labels", their one-hot codes side by side (K = 20, M1's
+    first) under "one_hot"."""
+    if targets == "labels":
+        return labels.astype(np.float32)
+    return np.concatenate([np.eye(10, dtype=np.float32)[labels[:, i]] for i in range(2)], axis=1)
+
+
+def coefficient_names(targets: str) -> tuple[str, ...]:
+    """The goal's coefficient names: a, b; or a0..a9, b0..b9 (one per digit of M1, then M2)."""
+    return ("a", "b") if targets == "labels" else tuple(f"{c}{d}" for c in "ab" for d in range(10))
+
+
 def digit_pairs_problem(section, batch_size: int) -> RegressionProblem:
     """The problem of a validated `config.DigitPairsConfig` section; ``batch_size`` as
     `RegressionProblem`'s."""
@@ -63,7 +78,7 @@ def digit_pairs_problem(section, batch_size: int) -> RegressionProblem:
 
     def split(pairs):
         return Split(inputs=pair_inputs(images, pairs[:, 0], pairs[:, 1], section.layout),
-                     sub_targets=labels[pairs].astype(np.float32))
+                     sub_targets=sub_targets(labels[pairs], section.targets))
 
     first = other_label(rng, test_pool, labels, labels[test[:, 0]])
     second = other_label(rng, test_pool, labels, labels[test[:, 1]])
@@ -72,4 +87,4 @@ def digit_pairs_problem(section, batch_size: int) -> RegressionProblem:
                        pair_inputs(images, test[:, 0], second, section.layout)])
     shape = digit_images.pair_shape(section).image_shape
     return RegressionProblem(train=split(train), test=split(test), batch_size=batch_size, probes=probes,
-                             input_groups=input_groups(shape), coefficient_names=("a", "b"))
+                             input_groups=input_groups(shape), coefficient_names=coefficient_names(section.targets))

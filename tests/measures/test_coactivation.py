@@ -39,3 +39,16 @@ def test_independent_groups_are_found():
     labels = result["labels"]
     assert np.array_equal(labels == labels[0], np.arange(6) < 3)
     assert result["ncut"] < 0.1 and result["ncut_p"] <= 0.1 and result["ncut_z"] < 0
+
+
+def test_dead_and_saturated_units_are_left_out_of_the_clusters():
+    """Two constant units are not a perfect (n-cut 0) cluster: they are dropped, and the live
+    units are clustered as without them."""
+    live = coactivation_clusterability(two_groups(), n_shuffles=9)
+    x = np.concatenate([two_groups(), np.zeros((1, 200)), np.full((1, 200), 3.0)])
+    result = coactivation_clusterability(x, n_shuffles=9)
+    assert result["units"] == 6 and list(result["labels"][6:]) == [-1, -1]
+    np.testing.assert_array_equal(result["labels"][:6], live["labels"])
+    assert result["ncut"] == pytest.approx(live["ncut"]) and result["ncut"] > 0
+    one_alive = coactivation_clusterability(np.concatenate([two_groups()[:1], np.zeros((3, 200))]), n_shuffles=3)
+    assert np.isnan(one_alive["ncut"]) and one_alive["units"] == 1

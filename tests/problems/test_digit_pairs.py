@@ -10,7 +10,7 @@ from sklearn.datasets import load_digits
 
 from evojax_mod import cli
 from evojax_mod.config import ConfigError, DigitPairsConfig, config_from_dict, load_config, to_dict
-from evojax_mod.problems.digit_pairs import digit_pairs_problem, input_groups, pair_inputs
+from evojax_mod.problems.digit_pairs import digit_pairs_problem, input_groups, pair_inputs, sub_targets
 from evojax_mod.problems.regression import RegressionProblem
 
 DIGITS = load_digits()
@@ -42,6 +42,26 @@ def test_layouts_place_the_two_images_by_hand():
 def test_targets_weigh_the_labels_by_the_goal():
     parts = np.asarray([[3.0, 4.0], [0.0, 9.0], [7.0, 7.0]], np.float32)
     np.testing.assert_array_equal(RegressionProblem.target(parts, np.asarray([2.0, -1.0], np.float32)), [2, -9, 7])
+
+
+def test_one_hot_targets_are_a_lookup_per_digit():
+    labels = np.asarray([[3, 4], [0, 9], [7, 7]])
+    parts = sub_targets(labels, "one_hot")
+    assert parts.shape == (3, 20)
+    goal = np.arange(20, dtype=np.float32) - 5  # a_d = d - 5, b_d = d + 5
+    np.testing.assert_array_equal(RegressionProblem.target(parts, goal), [(3 - 5) + (4 + 5), -5 + 14, 2 + 12])
+    np.testing.assert_array_equal(sub_targets(labels, "labels"), labels)
+    problem = digit_pairs_problem(dataclasses.replace(SMALL, targets="one_hot"), batch_size=0)
+    assert problem.train.sub_targets.shape == (12, 20) and problem.coefficient_names[10] == "b0"
+    config = config_from_dict({"problem": {"kind": "digit_pairs", "targets": "one_hot"}, "run": {"population": 4},
+                               "schedule": {"kind": "rmvg", "integer": False, "low": -2, "high": 2},
+                               "genome": {"kind": "mlp", "layers": [128, 8, 1]}, "selection": {"kind": "optax"}})
+    assert config.problem.sub_targets == 20
+    with pytest.raises(ConfigError, match="problem.targets"):
+        DigitPairsConfig(targets="onehot").validate("problem")
+    with pytest.raises(ConfigError, match="schedule.goals"):
+        config_from_dict({"problem": {"kind": "digit_pairs", "targets": "one_hot"}, "run": {"population": 4},
+                          "genome": {"kind": "mlp", "layers": [128, 8, 1]}, "selection": {"kind": "optax"}})
 
 
 def test_each_pair_shows_two_real_digits_with_their_labels(problem):
