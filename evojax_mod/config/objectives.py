@@ -1,0 +1,74 @@
+"""The objectives section, whose class the selection kind chooses (`objectives_config`): NSGA-II's
+objectives, the elitist GA's fitness, or the loss of trained networks."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Union
+
+from evojax_mod.config.checks import _check
+
+# Kept here rather than imported, so that reading a config never imports jax;
+# evojax_mod/objectives.py still has its own copy, and tests/test_config.py checks that the two agree.
+COST_KINDS = ("none", "edges", "length", "optimal_length")
+
+
+@dataclass(frozen=True)
+class ParetoObjectivesConfig:
+    """Objectives for NSGA-II. Performance is always objective 0 (maximised, pressure 1).
+    connection_cost: none (PA), edges, length (summed squared length at the fixed coordinates)
+    or optimal_length (after optimal placement of the hidden nodes; Clune's P&CC); minimised and
+    used in a comparison with probability cost_pressure (0: never, a control that keeps the
+    cost column; a traced setting under a sweep, compiled in otherwise). diversity: add the
+    behavioural-diversity objective (maximised)."""
+
+    connection_cost: str = "optimal_length"
+    cost_pressure: float = 0.25
+    diversity: bool = True
+
+    @property
+    def traced(self) -> tuple[str, ...]:
+        return () if self.connection_cost == "none" else ("cost_pressure",)
+
+    def validate(self, at: str) -> None:
+        _check(self.connection_cost in COST_KINDS, f"{at}.connection_cost", f"one of: {', '.join(COST_KINDS)}",
+               self.connection_cost)
+        _check(0 <= self.cost_pressure <= 1, f"{at}.cost_pressure", "a probability in [0, 1]", self.cost_pressure)
+
+
+@dataclass(frozen=True)
+class FitnessConfig:
+    """A scalar fitness for the elitist GA, maximised. maximise = task: fraction correct minus
+    size_penalty per active gate or neuron beyond free_gates; maximise = modularity: the Newman Q
+    of the network's undirected graph (Kashtan & Alon's runs that estimate Q_max)."""
+
+    maximise: str = "task"
+    size_penalty: float = 0.0
+    free_gates: int = 11
+
+    def validate(self, at: str) -> None:
+        _check(self.maximise in ("task", "modularity"), f"{at}.maximise", "one of: task, modularity", self.maximise)
+        _check(self.size_penalty >= 0, f"{at}.size_penalty", "a number >= 0 (fitness per gate)", self.size_penalty)
+        _check(self.free_gates >= 0, f"{at}.free_gates", "an integer >= 0", self.free_gates)
+
+
+@dataclass(frozen=True)
+class LossConfig:
+    """The loss minimised by gradient optimisers and evolution strategies
+    (`problems.boolean.BooleanProblem`): mean binary cross-entropy of the output logit against
+    the goal, plus l1 * (summed |w|) plus wiring * (summed |w| times edge length at the node
+    coordinates). l1 and wiring are traced settings (sweepable). batch_size: patterns per loss
+    evaluation, 0 = all of them (full batch)."""
+
+    traced: ClassVar[tuple[str, ...]] = ("l1", "wiring")
+
+    l1: float = 0.0
+    wiring: float = 0.0
+    batch_size: int = 0
+
+    def validate(self, at: str) -> None:
+        _check(self.l1 >= 0, f"{at}.l1", "a number >= 0 (loss per unit of summed |w|)", self.l1)
+        _check(self.wiring >= 0, f"{at}.wiring", "a number >= 0 (loss per unit of |w| times length)", self.wiring)
+        _check(self.batch_size >= 0, f"{at}.batch_size", "an integer >= 0 (0 = all patterns)", self.batch_size)
+
+
+ObjectivesConfig = Union[ParetoObjectivesConfig, FitnessConfig, LossConfig]
