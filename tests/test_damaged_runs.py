@@ -176,6 +176,7 @@ def test_any_damage_under_any_command_is_one_line_or_success(runs, name, way, co
     check_case(runs, name, way, command)
 
 
+@pytest.mark.slow  # the suite's time: the property test above draws from the same cases
 def test_every_damage_of_every_file_under_one_command_each(runs):
     """The 56 damages, the commands taken in turn (each command gets six or seven)."""
     cases = [(name, way) for name in FILES for way in WAYS]

@@ -112,7 +112,7 @@ def test_weight_masks_are_refused_for_evolved_nets_in_one_line(run_dir, capsys):
     assert len(err) == 1 and "mask" in err[0] and "retina" in err[0]
 
 
-def test_hessian_of_the_champions_is_that_of_their_smooth_view(run_dir):
+def _check_hessian_of_the_champions(run_dir):
     """The hessian columns summarise the exact Hessian of each champion's smooth view: its
     trace equals the trace of jax.hessian of the flat loss over the present coordinates."""
     import jax
@@ -130,6 +130,19 @@ def test_hessian_of_the_champions_is_that_of_their_smooth_view(run_dir):
         assert table["hessian_n_params"][s] == present.sum()
         assert table["hessian_trace"][s] == pytest.approx(np.trace(hessian[np.ix_(present, present)]),
                                                           rel=1e-4, abs=1e-6)
+
+
+def test_hessian_of_the_champions_is_that_of_their_smooth_view(run_dir):
+    if "layered" in str(run_dir):
+        pytest.skip("the suite's time: the layered champions' views are checked under -m slow (next test)")
+    _check_hessian_of_the_champions(run_dir)
+
+
+@pytest.mark.slow  # the suite's time: the layered view's Hessian is another program to compile
+def test_hessian_of_layered_champions_is_that_of_their_smooth_view(run_dir):
+    if "layered" not in str(run_dir):
+        pytest.skip("the trained nets: the test above")
+    _check_hessian_of_the_champions(run_dir)
 
 
 @pytest.mark.slow  # the suite's time: a program of its own to compile
