@@ -84,20 +84,26 @@ def cell(values: np.ndarray) -> str:
     return text + (f" ({finite.size}/{values.size})" if finite.size < values.size else "")
 
 
-def main(reference: str, run_dirs: list[str]) -> None:
-    measured = {Path(d).name: measure(Path(d)) for d in run_dirs}
-    base = measured[Path(reference).name]
-    print("| treatment | seeds | " + " | ".join(COLUMNS) + " |")
-    print("|---|---:|" + "---|" * len(COLUMNS))
+def print_table(measured: dict[str, dict[str, np.ndarray]], reference: str, columns) -> None:
+    """A Markdown table: one row per treatment of ``measured`` ({name: {column: per-seed
+    values, nan = never reached}}), each cell the median [95 % CI] and, beside the
+    ``reference`` row, the Mann–Whitney p against it (never-reached ranks as the slowest)."""
+    base = measured[reference]
+    print("| treatment | seeds | " + " | ".join(columns) + " |")
+    print("|---|---:|" + "---|" * len(columns))
     for name, values in measured.items():
         cells = []
-        for column in COLUMNS:
+        for column in columns:
             text = cell(values[column])
             if values is not base and np.any(np.isfinite(values[column])):
                 slowest = lambda v: np.where(np.isfinite(v), v, 1e12)
                 text += f", p {mann_whitney(slowest(values[column]), slowest(base[column])):.2g}"
             cells.append(text)
-        print(f"| {name} | {len(values[COLUMNS[0]])} | " + " | ".join(cells) + " |")
+        print(f"| {name} | {len(values[columns[0]])} | " + " | ".join(cells) + " |")
+
+
+def main(reference: str, run_dirs: list[str]) -> None:
+    print_table({Path(d).name: measure(Path(d)) for d in run_dirs}, Path(reference).name, COLUMNS)
 
 
 if __name__ == "__main__":
