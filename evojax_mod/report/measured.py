@@ -77,9 +77,11 @@ def mask_inputs(exp, genome) -> dict:
     ``Partial(apply, params)`` and the retina's L and R sub-tasks of its goal
     (`masks.retina_subtasks`); {} where the measure is not defined: networks without real
     parameters to mask, or a goal other than a fixed L AND R or L OR R."""
-    family, goal = getattr(exp, "family", None), exp.config.schedule.goals[0]
-    if not (isinstance(family, Differentiable) and exp.task.name == "retina" and not exp.schedule.varies
-            and goal in ("and", "or")):
+    family = getattr(exp, "family", None)
+    if not (isinstance(family, Differentiable) and exp.task.name == "retina" and not exp.schedule.varies):
+        return {}
+    goal = exp.config.schedule.goals[0]  # a schedule that does not vary lists its one goal
+    if goal not in ("and", "or"):
         return {}
     return {"params": Partial(family.apply, family.params(genome)), "subtasks": retina_subtasks(goal)}
 

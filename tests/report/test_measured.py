@@ -157,3 +157,21 @@ def test_analyze_hessian_draws_each_champions_basin_figures(run_dir, capsys):
     assert f"figures: {2 * len(FIGURES)} in {run_dir / BROADNESS_DIR}" in capsys.readouterr().out
     written = sorted(p.name for p in (run_dir / BROADNESS_DIR).iterdir())
     assert written == sorted(f"seed{s}_{f}.png" for s in range(2) for f in FIGURES)
+
+
+def test_mask_inputs_exist_only_for_trained_nets_on_a_fixed_retina_and_or_or():
+    """Varying schedules without a goal list (RMVG, Boolean or continuous) are refused, not read."""
+    from evojax_mod.report.measured import mask_inputs
+
+    mlp = {"genome": {"kind": "mlp"}, "selection": {"kind": "optax"}, "run": SMALL}
+    fixed = experiment_for(config_from_dict(mlp))
+    genome = fixed.family.init(jax.random.PRNGKey(0))
+    assert set(mask_inputs(fixed, genome)) == {"params", "subtasks"}
+    for schedule in ({"kind": "rmvg", "period": 5}, {"kind": "fixed", "goals": ["xor"]}):
+        assert mask_inputs(experiment_for(config_from_dict({**mlp, "schedule": schedule})), genome) == {}
+    digits = experiment_for(config_from_dict({"problem": {"kind": "digit_pairs", "train_pairs": 8, "test_pairs": 4},
+                                              "schedule": {"kind": "rmvg", "low": -2, "high": 2},
+                                              "genome": {"kind": "mlp", "layers": [128, 4, 1]},
+                                              "selection": {"kind": "optax"}, "run": SMALL}))
+    assert mask_inputs(digits, digits.family.init(jax.random.PRNGKey(0))) == {}
+    assert mask_inputs(experiment_for(config_from_dict({"run": SMALL})), None) == {}
