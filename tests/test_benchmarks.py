@@ -194,3 +194,10 @@ def test_plot_marks_failed_configurations(tmp_path):
 
 def test_peak_counts_dense_flops():
     assert peak.retina_flops_per_network(layered.LayeredSpec()) == 54272
+
+
+def test_digit_pair_training_speed_runs_at_toy_size():
+    from benchmarks import digits
+    rate = digits.steps_per_second("digits/rmvg_adam", batch=8, nets=2, steps=2, repeats=1)
+    assert np.isfinite(rate) and rate > 0
+    assert [p for _, p, _ in digits.PRESETS] == ["digits/rmvg_adam", "digits/rmvg_cnn_adam"]
