@@ -237,6 +237,8 @@ def criterion_config():
                              "run": vars(circuits_config("mvg").run)})
 
 
+@pytest.mark.slow  # the suite's time: two circuit programs of their own; the shared Readaptation record is
+# checked by default on Clune runs (tests/experiments/test_readaptation.py)
 def test_readaptation_is_recorded_and_logged_under_switching_goals_only():
     """A circuit run under MVG: its record equals the plain tally of its own generations, and
     the metrics row carries it; a fixed goal has no such columns."""

@@ -179,6 +179,8 @@ def test_chunk_plan_logs_and_checkpoints_the_final_generation():
         assert max(n for n, _ in plan) <= loop.chunk_rows(log, ckpt)  # the program's row buffer
 
 
+@pytest.mark.slow  # the suite's time: test_run_chunk_logs_its_active_blocks_and_zeros_after_them checks the
+# chunk's rows by default
 def test_one_run_uses_one_chunk_program_for_chunks_of_every_length(monkeypatch):
     """Generations 7, logged every 3, a checkpoint at 6: generation 0's row, a chunk of 2 x 3 and
     one of 1 x 1, all from one compiled chunk program; its first rows are a 6-generation run's."""
