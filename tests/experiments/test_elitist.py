@@ -151,6 +151,8 @@ def test_redrawn_environment_changes_at_multiples_of_redraw_every_only():
         threshold_config(task={"redraw_every": -1})
 
 
+@pytest.mark.slow  # the suite's time: the threshold runs compile two programs of their own; threshold
+# nets run through the elitist experiment by default in tests/experiments/test_interface.py
 def test_environment_has_the_configured_patterns_per_seed(threshold_runs):
     env = np.asarray(threshold_runs["fixed"].state.environment)
     counts = np.unpackbits(env.view(np.uint8), axis=1).sum(axis=1)
@@ -165,6 +167,8 @@ def test_fraction_correct_counts_only_environment_patterns():
     np.testing.assert_allclose(np.asarray(fraction_correct(outputs, goal, environment)), [0.5, 0.0])
 
 
+@pytest.mark.slow  # the suite's time: the threshold runs compile two programs of their own; threshold
+# nets run through the elitist experiment by default in tests/experiments/test_interface.py
 def test_threshold_runs_score_and_report(threshold_runs):
     for kind, result in threshold_runs.items():
         m = result.metrics
