@@ -6,8 +6,9 @@ Each DIR is a run directory (metrics.csv, champions.npz, and the measures.csv of
 `evojax-mod analyze DIR --measures louvain,coact,mi`), grouped into series by its name without
 the size suffix (mlp_w64 -> mlp, pcc_h16 -> pcc). Per seed, from its final champion: the
 network's size — possible connections (every kernel entry of an MLP; every edge the layered
-genome's layout allows between neighbouring layers) and the edges it has (nonzero) — and its
-modularity: the logged champion Q (weighted |W| for MLPs, unweighted for evolved nets, each under
+genome's layout allows between neighbouring layers) and the edges it has (nonzero), its logged
+performance (the fraction of patterns right for evolved nets; minus the test MSE for the digit
+nets), and its modularity: the logged champion Q (weighted |W| for MLPs, unweighted for evolved nets, each under
 Mouret's partition) and that partition's module count, Louvain's Q and module count on the
 directed |W| graph (best of 5 runs, `measures.maxq.louvain`, the registry's louvain), the
 coactivation n-cut and the MI between the two top-level modules (measures.csv). Prints per DIR the medians with
@@ -45,7 +46,7 @@ def measure(run_dir: Path) -> dict[str, np.ndarray]:
     generation = int(metrics["generation"].max())
     last = metrics["generation"] == generation
     order = np.argsort(metrics["seed"][last].astype(int))
-    row = {name: metrics[name][last][order] for name in ("champion_q", "champion_modules")}
+    row = {name: metrics[name][last][order] for name in ("champion_performance", "champion_q", "champion_modules")}
     champions = records.read_champions(run_dir)
     n = len(order)
     networks = [exp.network(exp.genome_from_record(champions, s, -1)) for s in range(n)]
@@ -54,6 +55,7 @@ def measure(run_dir: Path) -> dict[str, np.ndarray]:
     measured = read_measures(run_dir, generation, n) or {}
     empty = np.full(n, np.nan)
     return {"possible": np.full(n, _possible_connections(config.genome.layers)), "edges": edges,
+            "performance": row["champion_performance"],
             "Q (Mouret)": row["champion_q"], "modules (Mouret)": row["champion_modules"],
             "Q (Louvain)": np.array([q for q, _ in louvains]),
             "modules (Louvain)": np.array([len(set(labels[net.nodes])) for (_, labels), net in zip(louvains, networks)]),
@@ -84,12 +86,12 @@ def slope(x: np.ndarray, y: np.ndarray, draws: int = 2000, seed: int = 0) -> tup
 
 def main(run_dirs: list[str]) -> None:
     measured = {Path(d).name: measure(Path(d)) for d in run_dirs}
-    print("| run | seeds | possible connections | edges | " + " | ".join(MEASURES) + " |")
-    print("|---|---:|---:|---|" + "---|" * len(MEASURES))
+    print("| run | seeds | possible connections | edges | performance | " + " | ".join(MEASURES) + " |")
+    print("|---|---:|---:|---|---|" + "---|" * len(MEASURES))
     for name, values in measured.items():
         cells = [cell(values[m]) for m in MEASURES]
         print(f"| {name} | {values['edges'].size} | {int(values['possible'][0])} | {cell(values['edges'])} | "
-              + " | ".join(cells) + " |")
+              f"{cell(values['performance'])} | " + " | ".join(cells) + " |")
     series: dict[str, list[str]] = {}
     for name in measured:
         series.setdefault(re.sub(r"_[wh]\d+$", "", name), []).append(name)
