@@ -3,7 +3,7 @@
     python docs/experiments/size_table.py DIR [DIR ...]
 
 Each DIR is a run directory (metrics.csv, champions.npz, and the measures.csv of
-`evojax-mod analyze DIR --measures louvain,coact,mi`), grouped into series by its name without
+`evojax-mod analyze DIR --measures coact,mi`), grouped into series by its name without
 the size suffix (mlp_w64 -> mlp, pcc_h16 -> pcc). Per seed, from its final champion: the
 network's size — possible connections (every kernel entry of an MLP; every edge the layered
 genome's layout allows between neighbouring layers) and the edges it has (nonzero), its logged
