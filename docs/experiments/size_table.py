@@ -58,7 +58,8 @@ def measure(run_dir: Path) -> dict[str, np.ndarray]:
             "performance": row["champion_performance"],
             "Q (Mouret)": row["champion_q"], "modules (Mouret)": row["champion_modules"],
             "Q (Louvain)": np.array([q for q, _ in louvains]),
-            "modules (Louvain)": np.array([len(set(labels[net.nodes])) for (_, labels), net in zip(louvains, networks)]),
+            "modules (Louvain)": np.array([len(set(labels[net.nodes]))
+                                           for (_, labels), net in zip(louvains, networks)]),
             "coact n-cut": measured.get("coact_ncut", empty),
             "MI between modules": measured.get("mi", empty)}
 

@@ -3,7 +3,8 @@
 
 The research agenda's first experiment (randomly sampled modularly varying goals on a network
 that reads two digits; `research/papers.md` §4). A `regression.RegressionProblem` whose K = 2
-sub-targets are the two labels (or K = 20: their one-hot codes, `sub_targets`). Built on the host, once per config:
+sub-targets are the two labels (or K = 20: their one-hot codes, `sub_targets`). Built on the
+host, once per config:
 
 1. the images (`digit_images.load`: scikit-learn's 8x8 digits, or MNIST from a local file)
    are shuffled with ``data_seed`` and the last ``test_fraction`` of them set aside, so a test
