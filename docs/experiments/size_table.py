@@ -29,8 +29,11 @@ from scipy.stats import spearmanr
 from evojax_mod import records
 from evojax_mod.experiments.registry import experiment_for
 from evojax_mod.measures.maxq import louvain
-from evojax_mod.report import bootstrap_ci, mann_whitney
+from evojax_mod.report import mann_whitney
 from evojax_mod.report.measured import read_measures
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measures_table import cell  # noqa: E402
 
 MEASURES = ("Q (Mouret)", "modules (Mouret)", "Q (Louvain)", "modules (Louvain)", "coact n-cut", "MI between modules")
 
@@ -62,14 +65,6 @@ def measure(run_dir: Path) -> dict[str, np.ndarray]:
                                            for (_, labels), net in zip(louvains, networks)]),
             "coact n-cut": measured.get("coact_ncut", empty),
             "MI between modules": measured.get("mi", empty)}
-
-
-def cell(values: np.ndarray) -> str:
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
-        return "–"
-    median, low, high = bootstrap_ci(finite)
-    return f"{median:.3g} [{low:.3g}, {high:.3g}]"
 
 
 def slope(x: np.ndarray, y: np.ndarray, draws: int = 2000, seed: int = 0) -> tuple[float, float, float]:

@@ -3,14 +3,11 @@ and which schedule kinds it takes (`PROBLEMS`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Union
+from typing import ClassVar, Union
 
 from evojax_mod.config.checks import _check, _check_kind
 from evojax_mod.config.goals import GOAL_SCHEDULES
 from evojax_mod.config.schedules import SCHEDULES
-
-if TYPE_CHECKING:  # experiment imports this module: the annotation alone needs the name
-    from evojax_mod.config.experiment import ExperimentConfig
 
 
 @dataclass(frozen=True)
@@ -27,8 +24,9 @@ class TaskProblemConfig:
     def validate(self, at: str) -> None:
         _check_kind(self, at)
 
-    def resolve(self, config: ExperimentConfig):
-        """The task (`BooleanTask`: name, n_inputs) the genome must fit."""
+    def resolve(self, config):
+        """The task (`BooleanTask`: name, n_inputs) the genome must fit, for ``config`` the
+        `ExperimentConfig` being validated (not imported: experiment imports this module)."""
         return config.task.resolve("task")
 
     def check_schedule(self, at: str, schedule, task) -> None:
@@ -97,8 +95,9 @@ class DigitPairsConfig:
             _check(not self.path and not self.labels, f"{at}.path", "no path under source sklearn", self.path
                    or self.labels)
 
-    def resolve(self, config: ExperimentConfig):
-        """The input size the genome must fit (name, n_inputs)."""
+    def resolve(self, config):
+        """The input size the genome must fit (name, n_inputs), for ``config`` the
+        `ExperimentConfig` being validated."""
         from evojax_mod import digit_images
         return digit_images.pair_shape(self)
 
