@@ -18,9 +18,9 @@ import jax.numpy as jnp
 
 from evojax_mod import xla_cpu
 from evojax_mod.kernels import is_fast
-from evojax_mod.genomes.layered import LayeredSpec, functional_blocks, layer_blocks
+from evojax_mod.genomes.layered import LayeredSpec, functional_blocks, layer_blocks, weight_matrices
 
-COST_KINDS = ("none", "edges", "length", "optimal_length")
+COST_KINDS = ("none", "edges", "l1", "length", "wiring", "optimal_length")
 
 
 def performance_maximise(outputs: jax.Array, target: jax.Array) -> jax.Array:
@@ -176,6 +176,31 @@ def optimal_length_population(genomes, spec: LayeredSpec) -> jax.Array:
     return _summed_squared_lengths(blocks, optimal_placement_population(blocks, spec), spec)
 
 
+def l1_minimise(genome, spec: LayeredSpec) -> jax.Array:
+    """Summed |w| over all the genome's edges (functional or not), float32 scalar to MINIMISE:
+    the total edge count with each edge weighed by its magnitude."""
+    return ordered_sum(jnp.concatenate([jnp.abs(w).reshape(-1) for w in weight_matrices(genome, spec)]))
+
+
+@partial(jax.jit, static_argnums=1)
+def wiring_population(genomes, spec: LayeredSpec) -> jax.Array:
+    """The distance-weighted L1 of each simplified network, float32 [P] to MINIMISE: the sum
+    over its edges of |w| times the Euclidean edge length at the spec's fixed coordinates
+    (weight units times length units). genomes: leading axis P. A local cost: unlike `length`
+    it grows linearly with distance and counts a weight-2 edge twice."""
+    blocks = _functional_blocks_population_minor(genomes, spec)
+    magnitudes = [jnp.abs(jnp.moveaxis(w, 0, -1)) for w in jax.vmap(lambda g: weight_matrices(g, spec))(genomes)]
+    pos = _spec_positions(spec, blocks[0].shape[-1])
+    offs = spec.layer_offsets
+    lengths = []
+    for l, (block, magnitude) in enumerate(zip(blocks, magnitudes)):
+        src, dst = pos[offs[l]:offs[l + 1]], pos[offs[l + 1]:offs[l + 2]]
+        diff = src[:, None] - dst[None]           # [n_in, n_out, 2, P]
+        length = jnp.sqrt(diff[:, :, 0] ** 2 + diff[:, :, 1] ** 2)
+        lengths.append(jnp.where(block, magnitude * length, 0.0).reshape((-1,) + length.shape[2:]))
+    return ordered_sum(jnp.concatenate(lengths))
+
+
 def _one(genome):
     return jax.tree.map(lambda a: a[None], genome)
 
@@ -198,7 +223,9 @@ def connection_cost_population(kind: str):
     return {
         "none": lambda genomes, spec: jnp.zeros(genomes.edge_mask.shape[0], jnp.float32),
         "edges": lambda genomes, spec: jax.vmap(lambda g: edge_count_minimise(g, spec))(genomes),
+        "l1": lambda genomes, spec: jax.vmap(lambda g: l1_minimise(g, spec))(genomes),
         "length": squared_length_population,
+        "wiring": wiring_population,
         "optimal_length": optimal_length_population,
     }[kind]
 

@@ -320,8 +320,12 @@ def test_default_rows_are_centred_unit_spaced(layers):
 def test_constants_agree_with_the_engine_modules():
     from evojax_mod import objectives
     from evojax_mod.genomes import layered
+    from evojax_mod import layout
+    from evojax_mod.problems import formulas
     assert C.COST_KINDS == objectives.COST_KINDS
     assert (C.CLUNE_X, C.CLUNE_Y) == (layered.CLUNE_X, layered.CLUNE_Y)
+    assert C.WIRING_DISTANCES == tuple(layout.DISTANCES)
+    assert C.FORMULAS == {name: (f.n_inputs, len(f.names)) for name, f in formulas.FORMULAS.items()}
 
 
 # --- run --------------------------------------------------------------------------------------

@@ -107,6 +107,28 @@ def test_plain_diversity_has_the_same_bits(shape):
                                   np.asarray(diversity(bits, kernels="plain")))
 
 
+def test_total_and_local_weighted_costs_match_numpy():
+    """l1: summed |w| over every edge; wiring: summed |w| x Euclidean length over the simplified
+    network's edges, at the spec's coordinates (the paper's grid, then a shuffled one)."""
+    pop = random_genomes(20, seed=21)
+    weights = np.asarray(SPEC.weight_values)[np.asarray(pop.weight_index)]
+    src, dst = SPEC.edge_endpoints
+    x, y = np.asarray(SPEC.x), np.asarray(SPEC.y)
+    shuffled = dataclasses.replace(SPEC, x=tuple(np.roll(x, 3)), y=SPEC.y)
+    l1 = jax.jit(obj.connection_cost_population("l1"), static_argnums=1)(pop, SPEC)
+    np.testing.assert_allclose(np.asarray(l1), np.where(np.asarray(pop.edge_mask), np.abs(weights), 0).sum(1),
+                               rtol=1e-6)
+    for spec in (SPEC, shuffled):
+        sx, sy = np.asarray(spec.x), np.asarray(spec.y)
+        length = np.hypot(sx[src] - sx[dst], sy[src] - sy[dst])
+        got = np.asarray(jax.jit(obj.connection_cost_population("wiring"), static_argnums=1)(pop, spec))
+        for i in range(len(got)):
+            edges = np.asarray(functional_edges(one(pop, i), spec))
+            assert got[i] == pytest.approx(float(np.sum(np.abs(weights[i]) * length * edges)), rel=1e-5)
+            assert got[i] >= 0
+    assert not np.allclose(got, np.asarray(obj.connection_cost_population("wiring")(pop, SPEC)))
+
+
 def test_costs_of_a_plain_spec_have_the_same_bits():
     pop = random_genomes(100, seed=12)
     plain = dataclasses.replace(SPEC, kernels="plain")

@@ -306,3 +306,27 @@ def test_the_tasks_package_itself_imports_no_jax():
 def test_importing_evojax_mod_tasks_imports_no_jax():
     result = run_python("import sys, evojax_mod.tasks; assert 'jax' not in sys.modules")
     assert result.returncode == 0, result.stderr
+
+
+def test_serial_retina_truth_tables_by_enumeration():
+    """Every pattern by hand: the left block's value selects which object type the right block
+    must show (serial), against both sides combined (parallel)."""
+    from evojax_mod.tasks.registry import get_task
+    task = get_task("retina_serial")
+    right_types = {v >> 4 for v in RIGHT_OBJECTS}
+    expected = {"parallel": [], "serial": [], "serial_selector": [], "serial_swapped": []}
+    for p in range(256):
+        left_block, right_block = p & 15, p >> 4
+        l, lx = left_block in LEFT_OBJECTS, left_block in right_types
+        r, rx = right_block in right_types, right_block in LEFT_OBJECTS
+        expected["parallel"].append(l and r)
+        expected["serial"].append(r if l else rx)
+        expected["serial_selector"].append(r if lx else rx)
+        expected["serial_swapped"].append(rx if l else r)
+    for name, bits in expected.items():
+        got = target_bits(goal_code(task, name), task.sub_goal_index)
+        np.testing.assert_array_equal(got, bits, err_msg=name)
+    assert task.input_parts == ((0, 1, 2, 3), (4, 5, 6, 7))
+    # the goals differ from one another: each MVG switch changes the target
+    codes = {goal_code(task, name) for name in expected}
+    assert len(codes) == 4

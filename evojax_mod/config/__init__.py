@@ -24,17 +24,18 @@ where other modules import it by name.
 from evojax_mod.config.checks import host_only
 from evojax_mod.config.experiment import KERNELS, ExperimentConfig, RunConfig, SweepConfig, traced_keys
 from evojax_mod.config.genomes import (CIRCUIT_MAX_INPUTS, CIRCUIT_WIRINGS, CLUNE_LAYERS, CLUNE_X, CLUNE_Y,
-                                       FIRING_RULES, GENOMES, MLP_ACTIVATIONS, MLP_INITIALISERS, WEIGHT_SETS,
-                                       CircuitGenomeConfig, CnnGenomeConfig, GenomeConfig, LayeredGenomeConfig,
-                                       MlpGenomeConfig, ThresholdGenomeConfig, layer_coordinates)
+                                       FIRING_RULES, GENOMES, LAYOUTS, MLP_ACTIVATIONS, MLP_INITIALISERS,
+                                       WEIGHT_SETS, CircuitGenomeConfig, CnnGenomeConfig, GenomeConfig,
+                                       LayeredGenomeConfig, MlpGenomeConfig, ThresholdGenomeConfig,
+                                       layer_coordinates)
 from evojax_mod.config.goals import (GOAL_SCHEDULES, FixedGoalConfig, MvgGoalConfig, RmvgGoalConfig, ScheduleConfig,
                                      integer_goals)
 from evojax_mod.config.mutation import (BIAS_MUTATIONS, LayeredMutationConfig, MutationConfig, NoMutationConfig,
                                         PointMutationConfig)
-from evojax_mod.config.objectives import (COST_KINDS, FitnessConfig, LossConfig, ObjectivesConfig,
+from evojax_mod.config.objectives import (COST_KINDS, WIRING_DISTANCES, FitnessConfig, LossConfig, ObjectivesConfig,
                                           ParetoObjectivesConfig)
-from evojax_mod.config.problems import (DIGIT_LAYOUTS, DIGIT_SOURCES, DIGIT_TARGETS, PROBLEMS, DigitPairsConfig,
-                                        ProblemConfig, TaskProblemConfig)
+from evojax_mod.config.problems import (DIGIT_LAYOUTS, DIGIT_SOURCES, DIGIT_TARGETS, FORMULAS, PROBLEMS,
+                                        DigitPairsConfig, FormulaConfig, ProblemConfig, TaskProblemConfig)
 from evojax_mod.config.reading import (FLOAT32_MAX, INT32_RANGE, config_differences, config_from_dict, dump_config,
                                        load_config, parse_override, to_dict)
 from evojax_mod.config.schedules import (MAX_FAMILY_SUB_GOALS, SCHEDULES, FixedScheduleConfig, MvgScheduleConfig,

@@ -40,5 +40,8 @@ def _check_layers(layers: tuple, at: str) -> None:
 
 
 def _check_layers_fit_task(layers: tuple, at: str, task) -> None:
-    _check(layers[0] == task.n_inputs and layers[-1] == 1, f"{at}.layers",
-           f"{task.n_inputs} inputs first (task {task.name}) and 1 output last", list(layers))
+    """``task``: what the problem resolves to (name, n_inputs and, where not 1, n_outputs)."""
+    n_outputs = getattr(task, "n_outputs", 1)
+    _check(layers[0] == task.n_inputs and layers[-1] == n_outputs, f"{at}.layers",
+           f"{task.n_inputs} inputs first ({task.name}) and {n_outputs} output{'s' * (n_outputs > 1)} last",
+           list(layers))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Union
 
+import numpy as np
+
 from evojax_mod.config.checks import _check, _check_kind, _check_layers, _check_layers_fit_task
 from evojax_mod.config.mutation import LayeredMutationConfig, NoMutationConfig, PointMutationConfig
 
@@ -26,19 +28,54 @@ CLUNE_X = (-3.5, -2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 3.5,
 CLUNE_Y = (0.0,) * 8 + (1.0,) * 8 + (2.0,) * 4 + (3.0,) * 2 + (4.0,)
 
 
-def layer_coordinates(layers, x=(), y=()) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """(x, y) of every node of a layered network: the given ones; else Clune's for layers
-    (8, 8, 4, 2, 1); else layer l is the row y = l with its nodes at unit spacing, centred on
-    x = 0."""
+# Node layouts (`layer_coordinates`): the cost of a connection is its length in this geometry.
+LAYOUTS = ("given", "unit_interval", "shuffled")
+# BIMT's spacing between neighbouring layers (Liu, Gan & Tegmark 2023, `BioMLP.l0`).
+UNIT_INTERVAL_LAYER_SPACING = 0.1
+
+
+def layer_coordinates(layers, x=(), y=(), layout: str = "given", layout_seed: int = 0
+                      ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """(x, y) of every node of a layered network, in layer order.
+
+    layout given: the x and y given; else Clune's for layers (8, 8, 4, 2, 1); else layer l is
+    the row y = l with its nodes at unit spacing, centred on x = 0.
+    unit_interval: BIMT's 1-D layout, node i of an n-node layer at x = (i + 1/2) / n in [0, 1]
+    and layer l at y = 0.1 l.
+    shuffled: the given layout with each layer's nodes permuted at random (numpy's generator
+    seeded with layout_seed): the same slots, but which node sits where carries no meaning, the
+    control for a cost that rewards nearby inputs being wired together.
+    """
+    if layout == "unit_interval":
+        xs = [(i + 0.5) / n for n in layers for i in range(n)]
+        ys = [UNIT_INTERVAL_LAYER_SPACING * row for row, n in enumerate(layers) for _ in range(n)]
+        return tuple(xs), tuple(ys)
     if x or y:
-        return tuple(float(v) for v in x), tuple(float(v) for v in y)
-    if tuple(layers) == CLUNE_LAYERS:
-        return CLUNE_X, CLUNE_Y
-    xs, ys = [], []
-    for row, n in enumerate(layers):
-        xs += [i - (n - 1) / 2 for i in range(n)]
-        ys += [float(row)] * n
-    return tuple(xs), tuple(ys)
+        xs, ys = tuple(float(v) for v in x), tuple(float(v) for v in y)
+    elif tuple(layers) == CLUNE_LAYERS:
+        xs, ys = CLUNE_X, CLUNE_Y
+    else:
+        xs, ys = [], []
+        for row, n in enumerate(layers):
+            xs += [i - (n - 1) / 2 for i in range(n)]
+            ys += [float(row)] * n
+        xs, ys = tuple(xs), tuple(ys)
+    if layout == "shuffled":
+        rng = np.random.default_rng(layout_seed)
+        order = np.concatenate([start + rng.permutation(n) for start, n in
+                                zip(np.cumsum((0,) + tuple(layers[:-1])), layers)])
+        xs, ys = tuple(float(xs[i]) for i in order), tuple(float(ys[i]) for i in order)
+    return xs, ys
+
+
+def _check_layout(section, at: str) -> None:
+    n = sum(section.layers)
+    _check(section.layout in LAYOUTS, f"{at}.layout", f"one of: {', '.join(LAYOUTS)}", section.layout)
+    if section.x or section.y:
+        _check(len(section.x) == n, f"{at}.x", f"{n} coordinates (one per node) or none", len(section.x))
+        _check(len(section.y) == n, f"{at}.y", f"{n} coordinates (one per node) or none", len(section.y))
+        _check(section.layout != "unit_interval", f"{at}.layout", "given or shuffled when x and y are given",
+               section.layout)
 
 
 @dataclass(frozen=True)
@@ -47,7 +84,7 @@ class LayeredGenomeConfig:
 
     layers: nodes per layer, inputs first (inputs = the task's, one output). x, y: node
     coordinates, one per node in layer order (length units of the connection cost); () = the
-    default (see `coordinates`). weight_set: lab = (-2, -1, 1, 2) as in the paper and later lab
+    default; layout, layout_seed: how they are placed (`layer_coordinates`). weight_set: lab = (-2, -1, 1, 2) as in the paper and later lab
     code; retina_cpp_2013 = (2, -1, 1, 2), the literal array of the Clune-era retina.cpp (an
     ablation). bias_values: the bias set. steepness: lambda. init_connections: [low, high) edge
     additions at birth.
@@ -60,21 +97,20 @@ class LayeredGenomeConfig:
     layers: tuple[int, ...] = CLUNE_LAYERS
     x: tuple[float, ...] = ()
     y: tuple[float, ...] = ()
+    layout: str = "given"
+    layout_seed: int = 0
     weight_set: str = "lab"
     bias_values: tuple[float, ...] = (-2.0, -1.0, 0.0, 1.0, 2.0)
     steepness: float = 20.0
     init_connections: tuple[int, ...] = (0, 120)
 
     def coordinates(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
-        return layer_coordinates(self.layers, self.x, self.y)
+        return layer_coordinates(self.layers, self.x, self.y, self.layout, self.layout_seed)
 
     def validate(self, at: str) -> None:
         _check_kind(self, at)
         _check_layers(self.layers, at)
-        if self.x or self.y:
-            n = sum(self.layers)
-            _check(len(self.x) == n, f"{at}.x", f"{n} coordinates (one per node) or none", len(self.x))
-            _check(len(self.y) == n, f"{at}.y", f"{n} coordinates (one per node) or none", len(self.y))
+        _check_layout(self, at)
         _check(self.weight_set in WEIGHT_SETS, f"{at}.weight_set", f"one of: {', '.join(WEIGHT_SETS)}",
                self.weight_set)
         _check(len(self.bias_values) >= 1, f"{at}.bias_values", "a non-empty list of numbers", list(self.bias_values))
@@ -157,7 +193,7 @@ class ThresholdGenomeConfig:
         _check_layers_fit_task(self.layers, at, task)
 
 
-MLP_ACTIVATIONS = ("tanh", "relu", "sigmoid", "gelu", "identity")
+MLP_ACTIVATIONS = ("tanh", "relu", "sigmoid", "gelu", "silu", "identity")
 MLP_INITIALISERS = ("lecun_normal", "lecun_uniform", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform",
                     "orthogonal", "sparse")
 
@@ -169,7 +205,8 @@ class MlpGenomeConfig:
     logits (positive reads as 1). layers: nodes per layer, inputs first. activation: of the
     hidden nodes. initialiser: of the weights (`families.initialisers`), times scale; biases
     start at 0.
-    x, y: node coordinates as for the layered genome (default Clune's for 8-8-4-2-1)."""
+    x, y, layout, layout_seed: node coordinates as for the layered genome (default Clune's for
+    8-8-4-2-1)."""
 
     selection: ClassVar[str] = "optax"
     selections: ClassVar[tuple[str, ...]] = ("optax", "evosax")
@@ -182,19 +219,21 @@ class MlpGenomeConfig:
     scale: float = 1.0
     x: tuple[float, ...] = ()
     y: tuple[float, ...] = ()
+    layout: str = "given"
+    layout_seed: int = 0
+
+    def coordinates(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        return layer_coordinates(self.layers, self.x, self.y, self.layout, self.layout_seed)
 
     def validate(self, at: str) -> None:
         _check_kind(self, at)
         _check_layers(self.layers, at)
+        _check_layout(self, at)
         _check(self.activation in MLP_ACTIVATIONS, f"{at}.activation", f"one of: {', '.join(MLP_ACTIVATIONS)}",
                self.activation)
         _check(self.initialiser in MLP_INITIALISERS, f"{at}.initialiser",
                f"one of: {', '.join(MLP_INITIALISERS)}", self.initialiser)
         _check(self.scale > 0, f"{at}.scale", "a number > 0", self.scale)
-        if self.x or self.y:
-            n = sum(self.layers)
-            _check(len(self.x) == n, f"{at}.x", f"{n} coordinates (one per node) or none", len(self.x))
-            _check(len(self.y) == n, f"{at}.y", f"{n} coordinates (one per node) or none", len(self.y))
 
     def check_task(self, at: str, task) -> None:
         _check_layers_fit_task(self.layers, at, task)

@@ -9,14 +9,16 @@ from evojax_mod.config.checks import _check
 
 # Kept here rather than imported, so that reading a config never imports jax;
 # evojax_mod/objectives.py still has its own copy, and tests/test_config.py checks that the two agree.
-COST_KINDS = ("none", "edges", "length", "optimal_length")
+COST_KINDS = ("none", "edges", "l1", "length", "wiring", "optimal_length")
 
 
 @dataclass(frozen=True)
 class ParetoObjectivesConfig:
     """Objectives for NSGA-II. Performance is always objective 0 (maximised, pressure 1).
-    connection_cost: none (PA), edges, length (summed squared length at the fixed coordinates)
-    or optimal_length (after optimal placement of the hidden nodes; Clune's P&CC); minimised and
+    connection_cost: none (PA); the total costs edges (count) or l1 (summed |w|); the local costs
+    length (summed squared length at the fixed coordinates), wiring (summed |w| times length, BIMT's
+    distance-weighted L1) or optimal_length (squared length after optimal placement of the hidden
+    nodes; Clune's P&CC); the node coordinates are the genome's (its layout); minimised and
     used in a comparison with probability cost_pressure (0: never, a control that keeps the
     cost column; a traced setting under a sweep, compiled in otherwise). diversity: add the
     behavioural-diversity objective (maximised)."""
@@ -51,23 +53,51 @@ class FitnessConfig:
         _check(self.free_gates >= 0, f"{at}.free_gates", "an integer >= 0", self.free_gates)
 
 
+# Distances of the wiring cost (evojax_mod/layout.py's DISTANCES; tests/test_config.py checks they agree).
+WIRING_DISTANCES = ("euclidean", "horizontal")
+
+
 @dataclass(frozen=True)
 class LossConfig:
-    """The loss minimised by gradient optimisers and evolution strategies
-    (`problems.boolean.BooleanProblem`): mean binary cross-entropy of the output logit against
-    the goal, plus l1 * (summed |w|) plus wiring * (summed |w| times edge length at the node
-    coordinates). l1 and wiring are traced settings (sweepable). batch_size: patterns per loss
-    evaluation, 0 = all of them (full batch)."""
+    """The loss minimised by gradient optimisers and evolution strategies: the problem's data
+    loss plus l1 * (summed |w|) plus wiring * (summed |w| times edge length at the nodes'
+    positions) (`evojax_mod.regularisers`). l1 and wiring are traced settings (sweepable).
+
+    wiring_distance: euclidean, or horizontal (|dx|, BIMT's). pressure_schedule: [[from
+    generation, multiplier], ...], every regulariser's weight times the multiplier from that
+    generation on (1 before the first). l1_biases: l1 also counts the biases' |b|, from
+    generation l1_biases_from on (BIMT's last quarter).
+    swap_every: generations between BIMT's swap passes, which move nodes within their layer
+    to shorten the wiring (0 = never); swap_top: nodes moved per layer in a pass.
+    batch_size: patterns per loss evaluation, 0 = all of them (full batch)."""
 
     traced: ClassVar[tuple[str, ...]] = ("l1", "wiring")
 
     l1: float = 0.0
     wiring: float = 0.0
+    wiring_distance: str = "euclidean"
+    pressure_schedule: tuple[tuple[float, ...], ...] = ()
+    l1_biases: bool = False
+    l1_biases_from: int = 0
+    swap_every: int = 0
+    swap_top: int = 5
     batch_size: int = 0
 
     def validate(self, at: str) -> None:
         _check(self.l1 >= 0, f"{at}.l1", "a number >= 0 (loss per unit of summed |w|)", self.l1)
         _check(self.wiring >= 0, f"{at}.wiring", "a number >= 0 (loss per unit of |w| times length)", self.wiring)
+        _check(self.wiring_distance in WIRING_DISTANCES, f"{at}.wiring_distance",
+               f"one of: {', '.join(WIRING_DISTANCES)}", self.wiring_distance)
+        for i, step in enumerate(self.pressure_schedule):
+            ok = len(step) == 2 and step[0] >= 0 and step[0] == int(step[0]) and step[1] >= 0
+            _check(ok, f"{at}.pressure_schedule[{i}]", "[from_generation (an integer >= 0), multiplier >= 0]",
+                   list(step))
+        starts = [step[0] for step in self.pressure_schedule]
+        _check(starts == sorted(starts), f"{at}.pressure_schedule", "steps in increasing generation order", starts)
+        _check(self.l1_biases_from >= 0, f"{at}.l1_biases_from", "an integer >= 0 (a generation)",
+               self.l1_biases_from)
+        _check(self.swap_every >= 0, f"{at}.swap_every", "an integer >= 0 (0 = no swaps)", self.swap_every)
+        _check(self.swap_top >= 1, f"{at}.swap_top", "an integer >= 1", self.swap_top)
         _check(self.batch_size >= 0, f"{at}.batch_size", "an integer >= 0 (0 = all patterns)", self.batch_size)
 
 

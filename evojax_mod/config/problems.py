@@ -105,5 +105,64 @@ class DigitPairsConfig:
         schedule.check_sub_targets(at, self.sub_targets)
 
 
-PROBLEMS = {"task": TaskProblemConfig, "digit_pairs": DigitPairsConfig}
-ProblemConfig = Union[TaskProblemConfig, DigitPairsConfig]
+# The formulas of evojax_mod/problems/formulas.py (tests/test_config.py checks they agree):
+# name -> (inputs, outputs).
+FORMULAS = {"independence": (4, 2)}
+
+
+@dataclass(frozen=True)
+class FormulaShape:
+    """What a genome must fit for a formula: name (for messages), n_inputs, n_outputs."""
+
+    name: str
+    n_inputs: int
+    n_outputs: int
+    image_shape: tuple = ()
+
+
+@dataclass(frozen=True)
+class FormulaConfig:
+    """A symbolic formula of BIMT (`problems.formulas`): inputs uniform on [-1, 1], one network
+    output per term of the formula, for differentiable genomes under optax or evosax; its
+    schedules are the continuous-goal ones (a goal scales each term; (1, 1) is the formula).
+
+    formula: independence. train_points, test_points: inputs drawn (training first) with
+    numpy's legacy generator seeded with data_seed (0: BIMT's own points), the same for every
+    seed of a run. solved_mse: the training mean squared error (over points and outputs) at or
+    below which a step counts as solved."""
+
+    schedules: ClassVar[dict] = GOAL_SCHEDULES
+    experiment: ClassVar[str] = "regression"
+
+    kind: str = "formula"
+    formula: str = "independence"
+    train_points: int = 100
+    test_points: int = 100
+    data_seed: int = 0
+    solved_mse: float = 0.01
+
+    @property
+    def sub_targets(self) -> int:
+        """K, the coefficients of a goal: one per output."""
+        return FORMULAS[self.formula][1]
+
+    def validate(self, at: str) -> None:
+        _check_kind(self, at)
+        _check(self.formula in FORMULAS, f"{at}.formula", f"one of: {', '.join(FORMULAS)}", self.formula)
+        _check(self.train_points >= 1, f"{at}.train_points", "an integer >= 1", self.train_points)
+        _check(self.test_points >= 2, f"{at}.test_points", "an integer >= 2", self.test_points)
+        _check(self.data_seed >= 0, f"{at}.data_seed", "an integer >= 0", self.data_seed)
+        _check(self.solved_mse >= 0, f"{at}.solved_mse", "a number >= 0 (squared target units)", self.solved_mse)
+
+    def resolve(self, config):
+        """The inputs and outputs the genome must fit, for ``config`` the `ExperimentConfig`
+        being validated."""
+        n_inputs, n_outputs = FORMULAS[self.formula]
+        return FormulaShape(name=f"formula {self.formula}", n_inputs=n_inputs, n_outputs=n_outputs)
+
+    def check_schedule(self, at: str, schedule, task) -> None:
+        schedule.check_sub_targets(at, self.sub_targets)
+
+
+PROBLEMS = {"task": TaskProblemConfig, "digit_pairs": DigitPairsConfig, "formula": FormulaConfig}
+ProblemConfig = Union[TaskProblemConfig, DigitPairsConfig, FormulaConfig]

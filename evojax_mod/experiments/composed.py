@@ -29,10 +29,13 @@ from evojax_mod.config import ExperimentConfig
 from evojax_mod.experiments.base import Experiment, MetricSpec, SmoothView, schedule_key
 from evojax_mod.experiments.family_view import FamilyView
 from evojax_mod.experiments.readaptation import GoalSwitches, readaptation_row, readaptation_specs
+from evojax_mod.experiments.trained import Trained
 from evojax_mod.families.registry import family_from_config
+from evojax_mod.layout import Layout
 from evojax_mod.modularity import directed_q_masked
 from evojax_mod.optimisers.registry import optimiser_from_config
-from evojax_mod.problems.boolean import REGULARISER_FUNCTIONS, BooleanProblem
+from evojax_mod.problems.boolean import BooleanProblem
+from evojax_mod.regularisers import REGULARISER_FUNCTIONS
 
 METRICS = (
     MetricSpec("goal", "active goal (truth-table code)", integer=True, summary="none"),
@@ -54,12 +57,14 @@ METRICS = (
 @struct.dataclass
 class ComposedState:
     """One seed's state. opt: the optimiser's state; settings: {name: float32 []}, the traced
-    settings; goal: int32 active goal code; generation: int32 (0 = initial); first_perfect:
+    settings; layout: where the nodes sit (the wiring cost's positions, moved by swap passes);
+    goal: int32 active goal code; generation: int32 (0 = initial); first_perfect:
     int32 generation the solution was first perfect, -1 before; switches: `GoalSwitches` under a
     varying schedule, else None; key: PRNG key; schedule_key: the seed's goal-schedule key."""
 
     opt: object
     settings: dict
+    layout: Layout
     goal: jax.Array
     generation: jax.Array
     first_perfect: jax.Array
@@ -69,7 +74,7 @@ class ComposedState:
 
 
 @dataclass(frozen=True, eq=False)
-class ComposedExperiment(FamilyView, Experiment):
+class ComposedExperiment(Trained, FamilyView, Experiment):
     """The static, compiled form of a family + optimiser + problem + schedule config."""
 
     config: ExperimentConfig
@@ -91,15 +96,6 @@ class ComposedExperiment(FamilyView, Experiment):
         settings = tuple(MetricSpec(name, f"setting {name}", summary="none") for name in self.settings())
         return METRICS + readaptation_specs(self.schedule) + settings
 
-    def settings(self) -> dict[str, float]:
-        """The traced settings and their configured values."""
-        o = self.config.objectives
-        return {**self.optimiser.settings(), **{name: float(getattr(o, name)) for name in REGULARISER_FUNCTIONS}}
-
-    def _traced(self, settings: dict | None) -> dict:
-        chosen = self.settings() if settings is None else settings
-        return {name: jnp.asarray(chosen[name], jnp.float32) for name in self.settings()}
-
     def init(self, key, settings: dict | None = None) -> ComposedState:
         """A fresh network (the family's initialiser) and the optimiser around it."""
         k_net, k_opt, k_next = jax.random.split(key, 3)
@@ -107,12 +103,13 @@ class ComposedExperiment(FamilyView, Experiment):
         traced = self._traced(settings)
         goal = self.schedule.initial_goal(k_schedule)
         opt = self.optimiser.init(k_opt, self.family.params(self.family.init(k_net)), traced)
-        return self._generation_zero(opt, traced, goal, k_next, k_schedule)
+        layout = self.regularisation.initial_layout(self.family)
+        return self._generation_zero(opt, traced, layout, goal, k_next, k_schedule)
 
-    def _generation_zero(self, opt, settings, goal, key, k_schedule) -> ComposedState:
+    def _generation_zero(self, opt, settings, layout, goal, key, k_schedule) -> ComposedState:
         performance = self.problem.performance(self.family, self.optimiser.solution(opt), goal)
         switches = GoalSwitches.start(len(self.schedule.listed_goals)) if self.schedule.varies else None
-        state = ComposedState(opt=opt, settings=settings, goal=goal, generation=jnp.int32(0),
+        state = ComposedState(opt=opt, settings=settings, layout=layout, goal=goal, generation=jnp.int32(0),
                               first_perfect=jnp.int32(-1), switches=switches, key=key, schedule_key=k_schedule)
         return self._record(state, performance, jnp.bool_(False))
 
@@ -131,33 +128,27 @@ class ComposedExperiment(FamilyView, Experiment):
         key, k_opt = jax.random.split(state.key)
         goal = self.schedule.initial_goal(state.schedule_key)
         opt = self.optimiser.init(k_opt, self.optimiser.solution(state.opt), state.settings)
-        return self._generation_zero(opt, state.settings, goal, key, state.schedule_key)
+        return self._generation_zero(opt, state.settings, state.layout, goal, key, state.schedule_key)
 
     def solved_generation(self, state: ComposedState) -> jax.Array:
         return state.first_perfect
-
-    def loss_of(self, goal, settings):
-        """``loss(params, key) -> float32 []`` (minimised) of one step's goal; the key draws
-        the minibatch."""
-        def loss(params, key):
-            x, y = self.problem.batch(key, goal)
-            return self.problem.loss(self.family, params, x, y, settings)
-        return loss
 
     def step(self, state: ComposedState) -> ComposedState:
         key, k_step = jax.random.split(state.key)
         generation = state.generation + 1
         goal = self.schedule.next_goal(state.schedule_key, generation, state.goal)
-        opt = self.optimiser.step(k_step, state.opt, self.loss_of(goal, state.settings), state.settings)
-        performance = self.problem.performance(self.family, self.optimiser.solution(opt), goal)
-        state = state.replace(opt=opt, goal=goal, generation=generation, key=key)
+        opt = self.optimiser.step(k_step, state.opt, self.loss_of(goal, state, generation), state.settings)
+        solution = self.optimiser.solution(opt)
+        performance = self.problem.performance(self.family, solution, goal)
+        layout = self.regularisation.relocated(self.family, solution, state.layout, generation)
+        state = state.replace(opt=opt, layout=layout, goal=goal, generation=generation, key=key)
         return self._record(state, performance, goal != state.goal)
 
     def left_right(self, individual) -> jax.Array:
         """float32 [] 1.0 when the top-level bisection of the |W| graph puts every input of the
-        first sub-goal apart from every input of the second (Clune's left/right split); NaN for
-        tasks without exactly two input groups."""
-        groups = self.task.input_groups
+        task's first input part apart from every input of the second (Clune's left/right split);
+        NaN for tasks without exactly two distinct input groups."""
+        groups = self.task.input_parts
         if len(groups) != 2:
             return jnp.float32(jnp.nan)
         halves = self.weighted_partition(individual, top_only=True)
@@ -175,15 +166,15 @@ class ComposedExperiment(FamilyView, Experiment):
         labels = self.weighted_partition(champion)
         row = jnp.stack([
             state.goal.astype(jnp.float32),
-            problem.loss(family, champion, problem.inputs(), problem.target(state.goal).astype(jnp.float32),
-                         state.settings),
+            self.training_loss(champion, problem.inputs(), problem.target(state.goal).astype(jnp.float32), state,
+                               state.generation),
             jnp.maximum(best, performance),
             performance,
             directed_q_masked(graph.magnitude, labels, weighted=True),
             (jnp.max(labels) + 1).astype(jnp.float32),
             self.left_right(champion),
-            REGULARISER_FUNCTIONS["l1"](family, graph),
-            REGULARISER_FUNCTIONS["wiring"](family, graph),
+            REGULARISER_FUNCTIONS["l1"](family, champion, state.layout),
+            REGULARISER_FUNCTIONS["wiring"](family, champion, state.layout),
             state.first_perfect.astype(jnp.float32),
             *readaptation_row(None if state.switches is None else state.switches.readaptation),
             *(state.settings[name] for name in self.settings()),

@@ -34,13 +34,15 @@ from evojax_mod import goal_weights
 from evojax_mod.config import ExperimentConfig
 from evojax_mod.experiments.base import Experiment, MetricSpec, SmoothView, schedule_key
 from evojax_mod.experiments.family_view import FamilyView
+from evojax_mod.experiments.trained import Trained
 from evojax_mod.families.registry import family_from_config
+from evojax_mod.layout import Layout
 from evojax_mod.modularity import directed_q_masked
 from evojax_mod.modularity.invariance import invariance_score, probe_movement, unit_sets
 from evojax_mod.optimisers.registry import optimiser_from_config
-from evojax_mod.problems.boolean import REGULARISER_FUNCTIONS
 from evojax_mod.problems.registry import problem_from_config
 from evojax_mod.problems.regression import RegressionProblem
+from evojax_mod.regularisers import REGULARISER_FUNCTIONS
 
 # Training datapoints the per-step solved check reads (`RegressionExperiment._record`).
 MONITOR_PAIRS = 256
@@ -68,12 +70,14 @@ METRICS = (
 @struct.dataclass
 class RegressionState:
     """One seed's state. opt: the optimiser's state; settings: {name: float32 []}, the traced
-    settings; goal: float32 [K], the active goal; generation: int32 (0 = initial);
+    settings; layout: where the nodes sit (the wiring cost's positions, moved by swap passes);
+    goal: float32 [K], the active goal; generation: int32 (0 = initial);
     first_solved: int32 generation the training error first reached solved_mse, -1 before;
     key: PRNG key; schedule_key: the seed's goal-schedule key."""
 
     opt: object
     settings: dict
+    layout: Layout
     goal: jax.Array
     generation: jax.Array
     first_solved: jax.Array
@@ -90,7 +94,7 @@ def parts_apart(halves: jax.Array, groups) -> jax.Array:
 
 
 @dataclass(frozen=True, eq=False)
-class RegressionExperiment(FamilyView, Experiment):
+class RegressionExperiment(Trained, FamilyView, Experiment):
     """The static, compiled form of a family + optimiser + data-set problem + goal schedule."""
 
     config: ExperimentConfig
@@ -118,25 +122,17 @@ class RegressionExperiment(FamilyView, Experiment):
         settings = tuple(MetricSpec(name, f"setting {name}", summary="none") for name in self.settings())
         return goals + METRICS + settings
 
-    def settings(self) -> dict[str, float]:
-        """The traced settings and their configured values."""
-        o = self.config.objectives
-        return {**self.optimiser.settings(), **{name: float(getattr(o, name)) for name in REGULARISER_FUNCTIONS}}
-
-    def _traced(self, settings: dict | None) -> dict:
-        chosen = self.settings() if settings is None else settings
-        return {name: jnp.asarray(chosen[name], jnp.float32) for name in self.settings()}
-
     def init(self, key, settings: dict | None = None) -> RegressionState:
         """A fresh network (the family's initialiser) and the optimiser around it."""
         k_net, k_opt, k_next = jax.random.split(key, 3)
         k_schedule = schedule_key(key)
         traced = self._traced(settings)
         opt = self.optimiser.init(k_opt, self.family.params(self.family.init(k_net)), traced)
-        return self._generation_zero(opt, traced, self.schedule.initial_goal(k_schedule), k_next, k_schedule)
+        layout = self.regularisation.initial_layout(self.family)
+        return self._generation_zero(opt, traced, layout, self.schedule.initial_goal(k_schedule), k_next, k_schedule)
 
-    def _generation_zero(self, opt, settings, goal, key, k_schedule) -> RegressionState:
-        state = RegressionState(opt=opt, settings=settings, goal=goal, generation=jnp.int32(0),
+    def _generation_zero(self, opt, settings, layout, goal, key, k_schedule) -> RegressionState:
+        state = RegressionState(opt=opt, settings=settings, layout=layout, goal=goal, generation=jnp.int32(0),
                                 first_solved=jnp.int32(-1), key=key, schedule_key=k_schedule)
         return self._record(state)
 
@@ -158,26 +154,19 @@ class RegressionExperiment(FamilyView, Experiment):
         optimiser state around it."""
         key, k_opt = jax.random.split(state.key)
         opt = self.optimiser.init(k_opt, self.optimiser.solution(state.opt), state.settings)
-        return self._generation_zero(opt, state.settings, self.schedule.initial_goal(state.schedule_key), key,
-                                     state.schedule_key)
+        return self._generation_zero(opt, state.settings, state.layout, self.schedule.initial_goal(state.schedule_key),
+                                     key, state.schedule_key)
 
     def solved_generation(self, state: RegressionState) -> jax.Array:
         return state.first_solved
-
-    def loss_of(self, goal, settings):
-        """``loss(params, key) -> float32 []`` (minimised) of one step's goal; the key draws
-        the minibatch."""
-        def loss(params, key):
-            x, y = self.problem.batch(key, goal)
-            return self.problem.loss(self.family, params, x, y, settings)
-        return loss
 
     def step(self, state: RegressionState) -> RegressionState:
         key, k_step = jax.random.split(state.key)
         generation = state.generation + 1
         goal = self.schedule.next_goal(state.schedule_key, generation, state.goal)
-        opt = self.optimiser.step(k_step, state.opt, self.loss_of(goal, state.settings), state.settings)
-        return self._record(state.replace(opt=opt, goal=goal, generation=generation, key=key))
+        opt = self.optimiser.step(k_step, state.opt, self.loss_of(goal, state, generation), state.settings)
+        layout = self.regularisation.relocated(self.family, self.optimiser.solution(opt), state.layout, generation)
+        return self._record(state.replace(opt=opt, layout=layout, goal=goal, generation=generation, key=key))
 
     @cached_property
     def hidden(self) -> np.ndarray:
@@ -214,7 +203,7 @@ class RegressionExperiment(FamilyView, Experiment):
         n_hidden = max(int(self.hidden.sum()), 1)
         row = jnp.stack([
             *goal,
-            problem.loss(family, champion, x, problem.target(parts, goal), state.settings),
+            self.training_loss(champion, x, problem.target(parts, goal), state, state.generation),
             problem.mse(family, champion, goal, "train"),
             -performance,
             jnp.maximum(best, performance),
@@ -225,8 +214,8 @@ class RegressionExperiment(FamilyView, Experiment):
             invariance_score(moved, jnp.asarray(self.hidden)),
             jnp.sum(sets == 0) / n_hidden,
             jnp.sum(sets == 1) / n_hidden,
-            REGULARISER_FUNCTIONS["l1"](family, graph),
-            REGULARISER_FUNCTIONS["wiring"](family, graph),
+            REGULARISER_FUNCTIONS["l1"](family, champion, state.layout),
+            REGULARISER_FUNCTIONS["wiring"](family, champion, state.layout),
             state.first_solved.astype(jnp.float32),
             *(state.settings[name] for name in self.settings()),
         ])

@@ -25,6 +25,7 @@ ACTIVATIONS = {
     "relu": jax.nn.relu,
     "sigmoid": jax.nn.sigmoid,
     "gelu": jax.nn.gelu,
+    "silu": jax.nn.silu,
     "identity": lambda h: h,
 }
 

@@ -10,8 +10,9 @@ from evojax_mod.families.mlp import MlpFamily
 
 
 def _mlp(section, image_shape: tuple) -> MlpFamily:
+    x, y = section.coordinates()
     return MlpFamily(layers=tuple(section.layers), activation=section.activation, initialiser=section.initialiser,
-                     scale=float(section.scale), x=tuple(section.x), y=tuple(section.y))
+                     scale=float(section.scale), x=tuple(x), y=tuple(y))
 
 
 def _cnn(section, image_shape: tuple) -> CnnFamily:

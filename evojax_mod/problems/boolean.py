@@ -4,15 +4,9 @@ and the scores a researcher reads.
 Inputs are the task's P patterns as -1 (off) / +1 (on), what Clune's networks read. The
 network's single output is a logit: positive reads as 1. Signs:
 
-    loss            MINIMISED: mean binary cross-entropy of the logits against the goal's
-                    truth table, plus the regularisers below, each times its traced weight
+    data_loss       MINIMISED: mean binary cross-entropy of the logits against the goal's
+                    truth table (the experiment adds `evojax_mod.regularisers`)
     performance     MAXIMISED: fraction of patterns whose thresholded output matches the goal
-    l1              MINIMISED: sum of |w| over every weight (biases excluded)
-    wiring          MINIMISED: sum of |w_ij| * |pos_i - pos_j| over every edge, the
-                    distance-weighted L1 of brain-inspired modular training (BIMT), with the
-                    family's node coordinates as positions
-
-The regulariser weights are settings (traced), so a sweep over them is one compiled program.
 """
 from __future__ import annotations
 
@@ -20,13 +14,10 @@ from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 import optax
 
 from evojax_mod.families.base import Differentiable
 from evojax_mod.tasks import BooleanTask
-
-REGULARISERS = ("l1", "wiring")
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,36 +47,7 @@ class BooleanProblem:
         logits = family.apply(params, x)[:, 0]
         return jnp.mean(optax.sigmoid_binary_cross_entropy(logits, y))
 
-    def loss(self, family: Differentiable, params, x, y, settings: dict) -> jax.Array:
-        """float32 []: the training loss (minimised), data loss plus weighted regularisers."""
-        return regularised(self.data_loss(family, params, x, y), family, params, settings)
-
     def performance(self, family: Differentiable, params, goal) -> jax.Array:
         """float32 [] in [0, 1], maximised: fraction of all P patterns answered right."""
         logits = family.apply(params, self.inputs())[:, 0]
         return jnp.mean((logits > 0) == self.target(goal))
-
-
-def l1_minimise(family, graph) -> jax.Array:
-    """float32 []: summed |w| over the present edges."""
-    return jnp.sum(graph.magnitude)
-
-
-def wiring_minimise(family, graph) -> jax.Array:
-    """float32 []: summed |w_ij| * Euclidean distance between the nodes' coordinates."""
-    x, y = (np.asarray(c, np.float32) for c in family.coordinates)
-    distance = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
-    return jnp.sum(graph.magnitude * distance)
-
-
-REGULARISER_FUNCTIONS = {"l1": l1_minimise, "wiring": wiring_minimise}
-
-
-def regularised(data_loss: jax.Array, family, params, settings: dict) -> jax.Array:
-    """float32 []: a training loss (minimised): ``data_loss`` plus every regulariser of
-    ``params``' graph times its traced weight ``settings[name]``, added in `REGULARISERS` order."""
-    graph = family.graph(params)
-    total = data_loss
-    for name in REGULARISERS:
-        total = total + settings[name] * REGULARISER_FUNCTIONS[name](family, graph)
-    return total

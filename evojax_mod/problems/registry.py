@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from evojax_mod.problems.digit_pairs import digit_pairs_problem
+from evojax_mod.problems.formulas import formula_problem
 from evojax_mod.problems.regression import RegressionProblem
 
-PROBLEMS = {"digit_pairs": digit_pairs_problem}
+PROBLEMS = {"digit_pairs": digit_pairs_problem, "formula": formula_problem}
 
 
 def problem_from_config(section, objectives) -> RegressionProblem:

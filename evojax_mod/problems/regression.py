@@ -5,9 +5,8 @@ set; any other (symbolic formulas, noisy inputs) is a constructor of its own.
 
 The network's first output is the prediction. Signs:
 
-    loss            MINIMISED: mean squared error on a minibatch of the training split, plus
-                    the Boolean problem's regularisers (`boolean.REGULARISERS`: l1, wiring),
-                    each times its traced weight
+    data_loss       MINIMISED: mean squared error on a minibatch of the training split (the
+                    experiment adds `evojax_mod.regularisers`)
     mse             MINIMISED: mean squared error on a whole split (squared target units)
     performance     MAXIMISED: minus the mean squared error on the test split (0 is perfect)
 
@@ -23,7 +22,6 @@ import jax.numpy as jnp
 import numpy as np
 
 from evojax_mod.families.base import Differentiable
-from evojax_mod.problems.boolean import regularised
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,7 +40,10 @@ class RegressionProblem:
     probes[k + 1], the same inputs with only the part that sub-target k reads changed (digit
     pairs: digit k + 1 replaced by another), what `modularity.invariance` reads.
     input_groups: for each sub-target, the input indices it reads (drawing, left/right splits).
-    coefficient_names: one short name per sub-target coefficient (metric columns goal_<name>)."""
+    coefficient_names: one short name per sub-target coefficient (metric columns goal_<name>).
+    separate_outputs: False = one target, the goal-weighted sum of the sub-targets, read from
+    the network's first output; True = K targets, sub-target k times goal k, read from the first
+    K outputs (symbolic formulas, one output per term)."""
 
     train: Split
     test: Split
@@ -50,6 +51,7 @@ class RegressionProblem:
     probes: np.ndarray | None = None
     input_groups: tuple[tuple[int, ...], ...] = ()
     coefficient_names: tuple[str, ...] = ()
+    separate_outputs: bool = False
 
     @property
     def n_inputs(self) -> int:
@@ -64,13 +66,13 @@ class RegressionProblem:
         part = getattr(self, name)
         return jnp.asarray(part.inputs), jnp.asarray(part.sub_targets)
 
-    @staticmethod
-    def target(sub_targets: jax.Array, goal: jax.Array) -> jax.Array:
-        """float32 [n]: sub_targets [n, K] weighed by the goal [K]."""
-        return sub_targets @ goal
+    def target(self, sub_targets: jax.Array, goal: jax.Array) -> jax.Array:
+        """float32 [n] (one output) or [n, K] (separate outputs): sub_targets [n, K] weighed by
+        the goal [K]."""
+        return sub_targets * goal if self.separate_outputs else sub_targets @ goal
 
     def batch(self, key, goal) -> tuple[jax.Array, jax.Array]:
-        """(inputs float32 [B, n_inputs], targets float32 [B]) for one loss evaluation:
+        """(inputs float32 [B, n_inputs], targets float32 [B] or [B, K]) for one loss evaluation:
         batch_size training datapoints drawn uniformly with replacement (independent
         minibatches; drawing without replacement would shuffle the whole split at every
         step, which cost 4x the step itself at 10000 datapoints), or all of them."""
@@ -82,12 +84,11 @@ class RegressionProblem:
         return x, self.target(parts, goal)
 
     def data_loss(self, family: Differentiable, params, x, y) -> jax.Array:
-        """float32 []: mean squared error of the first output against ``y`` [B] (minimised)."""
-        return jnp.mean((family.apply(params, x)[:, 0] - y) ** 2)
-
-    def loss(self, family: Differentiable, params, x, y, settings: dict) -> jax.Array:
-        """float32 []: the training loss (minimised), data loss plus weighted regularisers."""
-        return regularised(self.data_loss(family, params, x, y), family, params, settings)
+        """float32 []: mean squared error (minimised) of the first output against ``y`` [B],
+        or of the first K outputs against ``y`` [B, K] (over datapoints and outputs)."""
+        outputs = family.apply(params, x)
+        prediction = outputs[:, : y.shape[1]] if y.ndim == 2 else outputs[:, 0]
+        return jnp.mean((prediction - y) ** 2)
 
     def mse(self, family: Differentiable, params, goal, split: str) -> jax.Array:
         """float32 []: mean squared error on a whole split under ``goal`` (minimised)."""

@@ -83,10 +83,10 @@ def champion_networks(exp, champions: dict[str, np.ndarray], index: int) -> list
 
 
 def left_right(exp, genome) -> float:
-    """1.0 when the top-level bisection of the champion's network puts the inputs of the two
-    sub-goals apart (Clune 2013's left/right decomposition); NaN for tasks without exactly two
-    input groups."""
-    groups = exp.task.input_groups
+    """1.0 when the top-level bisection of the champion's network puts the task's two input
+    parts apart (Clune 2013's left/right decomposition); NaN for tasks without exactly two
+    distinct input groups."""
+    groups = exp.task.input_parts
     if len(groups) != 2:
         return np.nan
     return float(champion_network(exp, genome).splits(groups))

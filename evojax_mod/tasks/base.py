@@ -78,6 +78,12 @@ class BooleanTask:
         return 1 << self.n_inputs
 
     @property
+    def input_parts(self) -> tuple[tuple[int, ...], ...]:
+        """The distinct input groups, in the order they first appear: the parts a modular
+        network may keep apart (two sub-goals that read the same inputs share a part)."""
+        return tuple(dict.fromkeys(self.input_groups))
+
+    @property
     def n_sub_goals(self) -> int:
         """k, the number of sub-goals."""
         return len(self.sub_goal_names)

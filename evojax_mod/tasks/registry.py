@@ -12,6 +12,7 @@ from evojax_mod.tasks.andxorand import andxorand_task
 from evojax_mod.tasks.base import BooleanTask
 from evojax_mod.tasks.circuits import circuits_task
 from evojax_mod.tasks.retina import retina_task
+from evojax_mod.tasks.serial_retina import serial_retina_task
 from evojax_mod.tasks.xor3 import xor3_task
 
 TaskOrFactory = Union[BooleanTask, Callable[[], BooleanTask]]
@@ -21,6 +22,7 @@ TASKS: dict[str, TaskOrFactory] = {
     "circuits": circuits_task,
     "xor3": xor3_task,
     "andxorand": andxorand_task,
+    "retina_serial": serial_retina_task,
 }
 # "module:attribute" lookups, kept so that every call returns the same task object (tasks are
 # compared by identity, e.g. as static arguments of jit).

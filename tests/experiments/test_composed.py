@@ -89,9 +89,9 @@ def test_run_writes_champions_that_read_back(tmp_path, exp):
     genome = exp.genome_from_record(champions, 1, -1)
     assert genome["Dense_3"]["kernel"].shape == (2, 1)
     final = result.rows[1, -1, exp.metric_names.index("champion_wiring")]
-    graph = exp.family.graph(genome)
-    from evojax_mod.problems.boolean import wiring_minimise
-    assert float(wiring_minimise(exp.family, graph)) == pytest.approx(float(final), rel=1e-6)
+    from evojax_mod.regularisers import wiring_minimise
+    layout = exp.regularisation.initial_layout(exp.family)
+    assert float(wiring_minimise(exp.family, genome, layout)) == pytest.approx(float(final), rel=1e-6)
 
 
 @pytest.mark.parametrize("sections, key", [
