@@ -38,7 +38,8 @@ def retina_loss():
     index = task.sub_goal_index
     problem = BooleanProblem(task=task, target=lambda goal: target_bits(goal, index, xp=jnp))
     goal = goal_code(task, "and")
-    return family, lambda params, key: problem.data_loss(family, params, *problem.batch(key, goal))
+    clean = {"input_noise": 0.0, "target_noise": 0.0}
+    return family, lambda params, key: problem.data_loss(family, params, *problem.batch(key, goal, clean))
 
 
 def direct(strategy: str, population: int, params):

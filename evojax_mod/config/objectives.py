@@ -21,11 +21,15 @@ class ParetoObjectivesConfig:
     nodes; Clune's P&CC); the node coordinates are the genome's (its layout); minimised and
     used in a comparison with probability cost_pressure (0: never, a control that keeps the
     cost column; a traced setting under a sweep, compiled in otherwise). diversity: add the
-    behavioural-diversity objective (maximised)."""
+    behavioural-diversity objective (maximised). input_noise, target_noise: the probability
+    that an input's sign, or a target, is flipped when selection scores performance, drawn
+    afresh every generation (compiled in; the logged performance is noise-free)."""
 
     connection_cost: str = "optimal_length"
     cost_pressure: float = 0.25
     diversity: bool = True
+    input_noise: float = 0.0
+    target_noise: float = 0.0
 
     @property
     def traced(self) -> tuple[str, ...]:
@@ -35,6 +39,8 @@ class ParetoObjectivesConfig:
         _check(self.connection_cost in COST_KINDS, f"{at}.connection_cost", f"one of: {', '.join(COST_KINDS)}",
                self.connection_cost)
         _check(0 <= self.cost_pressure <= 1, f"{at}.cost_pressure", "a probability in [0, 1]", self.cost_pressure)
+        _check(0 <= self.input_noise <= 1, f"{at}.input_noise", "a probability in [0, 1]", self.input_noise)
+        _check(0 <= self.target_noise <= 1, f"{at}.target_noise", "a probability in [0, 1]", self.target_noise)
 
 
 @dataclass(frozen=True)
@@ -69,12 +75,17 @@ class LossConfig:
     generation l1_biases_from on (BIMT's last quarter).
     swap_every: generations between BIMT's swap passes, which move nodes within their layer
     to shorten the wiring (0 = never); swap_top: nodes moved per layer in a pass.
+    input_noise, target_noise: noise drawn anew at every loss evaluation (`evojax_mod.noise`),
+    traced: on a Boolean task the probability that an input's sign, or a target, is flipped; on
+    a data set the standard deviation of Gaussian noise added to every input, or target.
     batch_size: patterns per loss evaluation, 0 = all of them (full batch)."""
 
-    traced: ClassVar[tuple[str, ...]] = ("l1", "wiring")
+    traced: ClassVar[tuple[str, ...]] = ("l1", "wiring", "input_noise", "target_noise")
 
     l1: float = 0.0
     wiring: float = 0.0
+    input_noise: float = 0.0
+    target_noise: float = 0.0
     wiring_distance: str = "euclidean"
     pressure_schedule: tuple[tuple[float, ...], ...] = ()
     l1_biases: bool = False
@@ -86,6 +97,10 @@ class LossConfig:
     def validate(self, at: str) -> None:
         _check(self.l1 >= 0, f"{at}.l1", "a number >= 0 (loss per unit of summed |w|)", self.l1)
         _check(self.wiring >= 0, f"{at}.wiring", "a number >= 0 (loss per unit of |w| times length)", self.wiring)
+        _check(self.input_noise >= 0, f"{at}.input_noise", "a number >= 0 (a flip rate, or a standard deviation)",
+               self.input_noise)
+        _check(self.target_noise >= 0, f"{at}.target_noise", "a number >= 0 (a flip rate, or a standard deviation)",
+               self.target_noise)
         _check(self.wiring_distance in WIRING_DISTANCES, f"{at}.wiring_distance",
                f"one of: {', '.join(WIRING_DISTANCES)}", self.wiring_distance)
         for i, step in enumerate(self.pressure_schedule):

@@ -6,7 +6,8 @@ children -> evaluate the children (output signs, cost) -> score parents and chil
 goal -> diversity over the mixed population -> NSGA-II survivors.
 
 Objectives, every column MAXIMISED: 0 performance (fraction of the task's patterns whose output
-sign matches the goal), then, if configured, the negated connection cost (the cost itself is
+sign matches the goal; under noise, on inputs and targets flipped afresh each generation, while
+the logged performance and the champion stay noise-free), then, if configured, the negated connection cost (the cost itself is
 minimised) used in a comparison with probability `cost_pressure`, then behavioural diversity.
 
 The cost pressure is compiled into the program, except under a sweep of it
@@ -25,6 +26,7 @@ import numpy as np
 from flax import struct
 
 from evojax_mod import kernels as kernel_choice
+from evojax_mod import noise
 from evojax_mod import objectives as obj
 from evojax_mod import prng
 from evojax_mod.config import WEIGHT_SETS, ExperimentConfig
@@ -35,6 +37,10 @@ from evojax_mod.families.layered import LayeredFamily
 from evojax_mod.genomes import layered
 from evojax_mod.modularity import directed_q_masked, leicht_newman_masked
 from evojax_mod.selection import nsga2
+
+# Noise draws come from the generation's sort key folded with this, leaving every other draw of
+# a run as it was without noise.
+NOISE_STREAM = 0x6E6F
 
 METRICS = (
     MetricSpec("goal", "active goal (truth-table code)", integer=True, summary="none"),
@@ -171,11 +177,35 @@ class CluneExperiment(Experiment):
         signs = jax.vmap(lambda g: layered.output_signs(g, spec, inputs)[:, 0])(genomes)
         return signs, obj.connection_cost_population(self.config.objectives.connection_cost)(genomes, spec)
 
-    def objectives(self, signs, costs, goal):
+    @property
+    def noisy(self) -> bool:
+        o = self.config.objectives
+        return o.input_noise > 0 or o.target_noise > 0
+
+    def scored(self, key, genomes, signs, goal) -> "tuple[jax.Array, jax.Array] | None":
+        """What selection scores performance on this generation under noise: (output signs
+        int8 [N, P] of ``genomes`` on inputs whose signs were flipped at the input_noise rate,
+        else their clean ``signs``; the goal's targets bool [P] flipped at the target_noise
+        rate), drawn afresh from ``key``; None without noise (the clean signs and targets)."""
+        if not self.noisy:
+            return None
+        o, target = self.config.objectives, self.target(goal)
+        k_inputs, k_targets = jax.random.split(key)
+        if o.input_noise > 0:
+            inputs = noise.flip_inputs(k_inputs, self.inputs(), o.input_noise)
+            signs = jax.vmap(lambda g: layered.output_signs(g, self.spec, inputs)[:, 0])(genomes)
+        return signs, noise.flip_labels(k_targets, target, o.target_noise)
+
+    def objectives(self, signs, costs, goal, scored=None):
         """(objectives float32 [N, M] all maximised, performance float32 [N]) under goal code
-        ``goal`` from output signs [N, P] and costs [N]."""
+        ``goal`` from output signs [N, P] and costs [N]. performance is scored on the clean
+        signs and targets; the objectives' performance column on ``scored`` (noisy signs and
+        targets, `scored`) where given. Diversity reads the clean signs (what the network
+        computes)."""
         performance = jax.vmap(obj.performance_maximise, in_axes=(0, None))(signs, self.target(goal))
-        columns = [performance]
+        selected = performance if scored is None else jax.vmap(obj.performance_maximise)(
+            scored[0], jnp.broadcast_to(scored[1], scored[0].shape))
+        columns = [selected]
         if self.config.objectives.connection_cost != "none":
             columns.append(-costs)
         if self.config.objectives.diversity:
@@ -204,7 +234,8 @@ class CluneExperiment(Experiment):
         goal = self.schedule.initial_goal(k_schedule)
         parents = jax.vmap(lambda k: layered.init(k, self.spec))(prng.split(k_pop, n, kernels=self.kernels))
         signs, costs = self.phenotypes(parents)
-        objectives, performance = self.objectives(signs, costs, goal)
+        scored = self.scored(jax.random.fold_in(k_sort, NOISE_STREAM), parents, signs, goal)
+        objectives, performance = self.objectives(signs, costs, goal, scored)
         order, crowding = nsga2.survivors(k_sort, objectives, self._sort_pressure(swept), n, kernels=self.kernels)
         return CluneState(
             parents=jax.tree.map(lambda a: a[order], parents), signs=signs[order], costs=costs[order],
@@ -216,7 +247,8 @@ class CluneExperiment(Experiment):
         """The parents re-scored on the schedule's first goal and crowded as `init` does."""
         key, k_sort = jax.random.split(state.key)
         goal = self.schedule.initial_goal(state.schedule_key)
-        objectives, performance = self.objectives(state.signs, state.costs, goal)
+        scored = self.scored(jax.random.fold_in(k_sort, NOISE_STREAM), state.parents, state.signs, goal)
+        objectives, performance = self.objectives(state.signs, state.costs, goal, scored)
         order, crowding = nsga2.survivors(k_sort, objectives, self._sort_pressure(state.swept),
                                           self.config.run.population, kernels=self.kernels)
         return state.replace(
@@ -241,7 +273,8 @@ class CluneExperiment(Experiment):
         child_signs, child_costs = self.phenotypes(children)
         signs = jnp.concatenate([state.signs, child_signs])
         costs = jnp.concatenate([state.costs, child_costs])
-        objectives, performance = self.objectives(signs, costs, goal)
+        scored = self.scored(jax.random.fold_in(k_sort, NOISE_STREAM), mixed, signs, goal)
+        objectives, performance = self.objectives(signs, costs, goal, scored)
         chosen, crowding = nsga2.survivors(k_sort, objectives, pressure, n, kernels=k)
         survivors = performance[chosen]
         return state.replace(
@@ -251,8 +284,16 @@ class CluneExperiment(Experiment):
             switches=self._switches(state.switches, goal, goal != state.goal, survivors, generation), key=key)
 
     def champion_index(self, state: CluneState) -> jax.Array:
-        """int32 []: the parent the champion metrics describe (``selection.champion``)."""
-        return CHAMPIONS[self.config.selection.champion](state)
+        """int32 []: the parent the champion metrics describe (``selection.champion``), chosen
+        on clean performance under noise."""
+        return CHAMPIONS[self.config.selection.champion](self._clean(state))
+
+    def _clean(self, state: CluneState) -> CluneState:
+        """``state`` with its performance column scored without noise (itself without noise)."""
+        if not self.noisy:
+            return state
+        performance = jax.vmap(obj.performance_maximise, in_axes=(0, None))(state.signs, self.target(state.goal))
+        return state.replace(objectives=state.objectives.at[:, 0].set(performance))
 
     def champion_q(self, genome: layered.LayeredGenome):
         """(Q, number of modules) of one network: Leicht–Newman directed, unweighted Q of its
@@ -271,7 +312,8 @@ class CluneExperiment(Experiment):
         return obj.optimal_length_minimise(champ, self.spec)
 
     def metrics(self, state: CluneState):
-        performance = state.objectives[:, 0]
+        """The logged row (`METRICS`, performance without noise) and the champion."""
+        performance = self._clean(state).objectives[:, 0]
         best = self.champion_index(state)
         champ = jax.tree.map(lambda a: a[best], state.parents)
         q, modules = self.champion_q(champ)

@@ -1,10 +1,10 @@
 """What the experiments that train a family's parameters with an optimiser share (`composed`
-on Boolean tasks, `regression` on data sets): the traced settings (the optimiser's and the
-regularisers' weights) and the training loss, the problem's data loss plus the regularisers at
-the state's layout (`evojax_mod.regularisers`).
+on Boolean tasks, `regression` on data sets): the traced settings (the optimiser's, the
+regularisers' weights and the noise levels) and the training loss, the problem's data loss on a
+noisy batch plus the regularisers at the state's layout (`evojax_mod.regularisers`).
 
 An experiment mixes `Trained` in and provides ``config``, ``family``, ``optimiser`` and
-``problem`` (with ``data_loss(family, params, x, y)`` and ``batch(key, goal)``); its state has
+``problem`` (with ``data_loss(family, params, x, y)`` and ``batch(key, goal, settings)``); its state has
 ``settings`` and ``layout``.
 """
 from __future__ import annotations
@@ -16,12 +16,16 @@ import jax.numpy as jnp
 
 from evojax_mod.regularisers import REGULARISERS, Regularisation
 
+# The noise levels of a loss config (`config.LossConfig`), traced like the regularisers' weights.
+NOISE_SETTINGS = ("input_noise", "target_noise")
+
 
 class Trained:
     def settings(self) -> dict[str, float]:
         """The traced settings and their configured values."""
         o = self.config.objectives
-        return {**self.optimiser.settings(), **{name: float(getattr(o, name)) for name in REGULARISERS}}
+        return {**self.optimiser.settings(),
+                **{name: float(getattr(o, name)) for name in REGULARISERS + NOISE_SETTINGS}}
 
     def _traced(self, settings: dict | None) -> dict:
         chosen = self.settings() if settings is None else settings
@@ -42,6 +46,6 @@ class Trained:
         """``loss(params, key) -> float32 []`` (minimised) of one step's goal; the key draws
         the minibatch."""
         def loss(params, key):
-            x, y = self.problem.batch(key, goal)
+            x, y = self.problem.batch(key, goal, state.settings)
             return self.training_loss(params, x, y, state, generation)
         return loss

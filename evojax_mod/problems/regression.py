@@ -5,7 +5,8 @@ set; any other (symbolic formulas, noisy inputs) is a constructor of its own.
 
 The network's first output is the prediction. Signs:
 
-    data_loss       MINIMISED: mean squared error on a minibatch of the training split (the
+    data_loss       MINIMISED: mean squared error on a minibatch of the training split, with
+                    the noise settings' Gaussian noise on its inputs and targets (`batch`; the
                     experiment adds `evojax_mod.regularisers`)
     mse             MINIMISED: mean squared error on a whole split (squared target units)
     performance     MAXIMISED: minus the mean squared error on the test split (0 is perfect)
@@ -21,6 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from evojax_mod import noise
 from evojax_mod.families.base import Differentiable
 
 
@@ -71,17 +73,20 @@ class RegressionProblem:
         the goal [K]."""
         return sub_targets * goal if self.separate_outputs else sub_targets @ goal
 
-    def batch(self, key, goal) -> tuple[jax.Array, jax.Array]:
+    def batch(self, key, goal, settings: dict) -> tuple[jax.Array, jax.Array]:
         """(inputs float32 [B, n_inputs], targets float32 [B] or [B, K]) for one loss evaluation:
         batch_size training datapoints drawn uniformly with replacement (independent
         minibatches; drawing without replacement would shuffle the whole split at every
-        step, which cost 4x the step itself at 10000 datapoints), or all of them."""
+        step, which cost 4x the step itself at 10000 datapoints), or all of them; plus Gaussian
+        noise of standard deviation settings["input_noise"] on every input and
+        settings["target_noise"] on every target (fresh draws from ``key``)."""
         x, parts = self.split("train")
         n = x.shape[0]
         if 0 < self.batch_size < n:
             rows = jax.random.randint(key, (self.batch_size,), 0, n)
             x, parts = x[rows], parts[rows]
-        return x, self.target(parts, goal)
+        x = noise.gaussian(jax.random.fold_in(key, 1), x, settings["input_noise"])
+        return x, noise.gaussian(jax.random.fold_in(key, 2), self.target(parts, goal), settings["target_noise"])
 
     def data_loss(self, family: Differentiable, params, x, y) -> jax.Array:
         """float32 []: mean squared error (minimised) of the first output against ``y`` [B],
