@@ -26,7 +26,6 @@ import numpy as np
 from flax import struct
 
 from evojax_mod import kernels as kernel_choice
-from evojax_mod import noise
 from evojax_mod import objectives as obj
 from evojax_mod import prng
 from evojax_mod.config import WEIGHT_SETS, ExperimentConfig
@@ -36,6 +35,7 @@ from evojax_mod.experiments.readaptation import GoalSwitches, readaptation_row, 
 from evojax_mod.families.layered import LayeredFamily
 from evojax_mod.genomes import layered
 from evojax_mod.modularity import directed_q_masked, leicht_newman_masked
+from evojax_mod.problems.environment import PatternEnvironment
 from evojax_mod.selection import nsga2
 
 # Noise draws come from the generation's sort key folded with this, leaving every other draw of
@@ -177,24 +177,24 @@ class CluneExperiment(Experiment):
         signs = jax.vmap(lambda g: layered.output_signs(g, spec, inputs)[:, 0])(genomes)
         return signs, obj.connection_cost_population(self.config.objectives.connection_cost)(genomes, spec)
 
-    @property
-    def noisy(self) -> bool:
+    @cached_property
+    def environment(self) -> PatternEnvironment:
+        """The noise selection scores performance under (every pattern, always)."""
         o = self.config.objectives
-        return o.input_noise > 0 or o.target_noise > 0
+        return PatternEnvironment(self.task.n_patterns, input_noise=o.input_noise, target_noise=o.target_noise)
 
     def scored(self, key, genomes, signs, goal) -> "tuple[jax.Array, jax.Array] | None":
         """What selection scores performance on this generation under noise: (output signs
-        int8 [N, P] of ``genomes`` on inputs whose signs were flipped at the input_noise rate,
-        else their clean ``signs``; the goal's targets bool [P] flipped at the target_noise
-        rate), drawn afresh from ``key``; None without noise (the clean signs and targets)."""
-        if not self.noisy:
+        int8 [N, P] of ``genomes`` on the environment's noisy inputs, else their clean
+        ``signs``; the goal's noisy targets bool [P]), drawn afresh from ``key``; None without
+        noise (the clean signs and targets)."""
+        env = self.environment
+        if not env.noisy:
             return None
-        o, target = self.config.objectives, self.target(goal)
-        k_inputs, k_targets = jax.random.split(key)
-        if o.input_noise > 0:
-            inputs = noise.flip_inputs(k_inputs, self.inputs(), o.input_noise)
+        if env.input_noise > 0:
+            inputs = env.noisy_inputs(key, self.inputs())
             signs = jax.vmap(lambda g: layered.output_signs(g, self.spec, inputs)[:, 0])(genomes)
-        return signs, noise.flip_labels(k_targets, target, o.target_noise)
+        return signs, env.noisy_targets(key, self.target(goal))
 
     def objectives(self, signs, costs, goal, scored=None):
         """(objectives float32 [N, M] all maximised, performance float32 [N]) under goal code
@@ -290,7 +290,7 @@ class CluneExperiment(Experiment):
 
     def _clean(self, state: CluneState) -> CluneState:
         """``state`` with its performance column scored without noise (itself without noise)."""
-        if not self.noisy:
+        if not self.environment.noisy:
             return state
         performance = jax.vmap(obj.performance_maximise, in_axes=(0, None))(state.signs, self.target(state.goal))
         return state.replace(objectives=state.objectives.at[:, 0].set(performance))

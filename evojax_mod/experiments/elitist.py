@@ -6,9 +6,9 @@ probability Pm); the schedule gives the new generation's goal and the new popula
 evaluated on it. Fitness (MAXIMISED) is the fraction of the run's environment patterns
 answered right, minus an optional penalty per active unit (gate or neuron) beyond a free count;
 or, for the Q_max runs (``objectives.maximise: modularity``), the Newman Q of the network's
-undirected graph. The environment is every input pattern, or a random subset drawn once per
-seed (``task.patterns``; Kashtan & Alon's retina nets see 100 of the 256), or drawn anew every
-``task.redraw_every`` generations. A run "solves"
+undirected graph. The environment (`problems.environment`) is every input pattern, or a random
+subset drawn once per seed (``task.patterns``; Kashtan & Alon's retina nets see 100 of the 256),
+or drawn anew every ``task.redraw_every`` generations. A run "solves"
 the task at the first generation by which every listed goal of its schedule has had an
 individual perfect on the environment (under MVG: the first goal in one epoch and the second in
 another; no individual can be perfect on both); schedules without a goal list (rmvg, random) track the
@@ -33,6 +33,7 @@ from evojax_mod.experiments.base import Experiment, MetricSpec, Network, schedul
 from evojax_mod.experiments.readaptation import Readaptation, readaptation_row, readaptation_specs
 from evojax_mod.genomes import circuit, threshold
 from evojax_mod.modularity import directed_q_masked, leicht_newman_masked
+from evojax_mod.problems.environment import PatternEnvironment
 from evojax_mod.selection import elitist
 
 
@@ -288,14 +289,10 @@ class ElitistExperiment(Experiment):
             return jax.vmap(self.goal_words)(jnp.asarray(listed, jnp.int32))
         return self.goal_words(goal)[None]
 
-    def _environment(self, key) -> jax.Array:
-        """uint32 [W]: all patterns, or ``task.patterns`` distinct ones drawn uniformly."""
-        n_all, n = self.task.n_patterns, self.config.task.patterns
-        if n == 0 or n == n_all:
-            chosen = jnp.ones(n_all, bool)
-        else:
-            chosen = jnp.zeros(n_all, bool).at[jax.random.permutation(key, n_all)[:n]].set(True)
-        return threshold.pack_patterns(chosen)
+    @cached_property
+    def environment(self) -> PatternEnvironment:
+        """The patterns each seed is scored on (``task.patterns``, ``task.redraw_every``)."""
+        return PatternEnvironment(self.task.n_patterns, self.config.task.patterns, self.config.task.redraw_every)
 
     def _outputs_and_sizes(self, population):
         """(outputs, defined, sizes): uint32 [S, W] twice (see ``fraction_correct``), int [S]."""
@@ -344,7 +341,7 @@ class ElitistExperiment(Experiment):
         population = jax.vmap(lambda k: self.family.module.init(k, self.spec))(jax.random.split(k_pop, n))
         n_tracked = max(len(self.schedule.listed_goals), 1)
         state = ElitistState(population=population, fitness=jnp.zeros(n, jnp.float32),
-                             environment=self._environment(k_env), goal=self.schedule.initial_goal(k_schedule),
+                             environment=self.environment.subset(k_env), goal=self.schedule.initial_goal(k_schedule),
                              generation=jnp.int32(0), first_perfect=jnp.full(n_tracked, -1, jnp.int32),
                              first_criterion=jnp.full(n_tracked, -1, jnp.int32),
                              readaptation=Readaptation.start(), key=k_next, schedule_key=k_schedule)
@@ -371,20 +368,10 @@ class ElitistExperiment(Experiment):
             scheme=sel.scheme)
         generation = state.generation + 1
         goal = self.schedule.next_goal(state.schedule_key, generation, state.goal)
-        environment = self._redrawn(state.environment, state.schedule_key, generation)
+        environment = self.environment.subset_at(state.environment, state.schedule_key, generation)
         return self._evaluated(state.replace(population=population, goal=goal, generation=generation, key=key,
                                              environment=environment),
                                switched=goal != state.goal)
-
-    def _redrawn(self, environment, schedule_key, generation) -> jax.Array:
-        """uint32 [W]: generation ``generation``'s environment: a new draw at every multiple of
-        ``task.redraw_every`` (from a stream of the seed's own, folded from its schedule key,
-        so that the other draws stay as they were), else ``environment``."""
-        every = self.config.task.redraw_every
-        if not every:
-            return environment
-        key = jax.random.fold_in(jax.random.fold_in(schedule_key, 0xE417), generation // every)
-        return jax.lax.cond(generation % every == 0, self._environment, lambda _: environment, key)
 
     def metrics(self, state: ElitistState):
         """The champion has the best fitness, then the fewest active units, then the lowest
