@@ -76,13 +76,32 @@ def test_nsga2_scores_noisy_patterns_and_logs_clean_performance():
         jax.random.PRNGKey(5), genomes, signs, goal) is None
 
 
-@pytest.mark.slow  # two programs of their own
-def test_a_noisy_run_gives_each_seed_the_same_bits_in_any_batch():
+@pytest.mark.slow  # programs of their own, and a 4-device process
+def test_a_noisy_run_gives_each_seed_the_same_bits_in_any_batch_and_on_any_device(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import textwrap
     from evojax_mod.runner import run
     data = {"objectives": {"input_noise": 0.05, "target_noise": 0.05},
-            "run": {"population": 16, "generations": 6, "seeds": 3, "log_every": 3, "checkpoint_every": 6}}
+            "run": {"population": 16, "generations": 6, "seeds": 4, "log_every": 3, "checkpoint_every": 6}}
     together = run(config_from_dict(data), None, progress=False)
     alone = run(config_from_dict({**data, "run": {**data["run"], "seeds": 1}}), None, progress=False)
     for x, y in zip(jax.tree.leaves(together.state), jax.tree.leaves(alone.state)):
         np.testing.assert_array_equal(np.asarray(x)[0], np.asarray(y)[0])
     np.testing.assert_array_equal(together.rows[:1], alone.rows)
+    script = textwrap.dedent(f"""
+        import jax, numpy as np
+        from evojax_mod.config import config_from_dict
+        from evojax_mod.runner import run
+        assert len(jax.devices()) == 4
+        r = run(config_from_dict({data!r}), None, progress=False)
+        np.savez("{tmp_path}/sharded.npz", *[np.asarray(x) for x in jax.tree.leaves(r.state)], rows=r.rows)
+    """)
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4")
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    with np.load(tmp_path / "sharded.npz") as sharded:
+        for i, leaf in enumerate(jax.tree.leaves(together.state)):
+            np.testing.assert_array_equal(sharded[f"arr_{i}"], np.asarray(leaf))
+        np.testing.assert_array_equal(sharded["rows"], together.rows)
