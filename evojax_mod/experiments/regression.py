@@ -226,15 +226,16 @@ class RegressionExperiment(Trained, FamilyView, Experiment):
 
     def smooth_view(self, genome) -> SmoothView:
         """The data loss (mean squared error, no regulariser) on the training split under the
-        fixed goal, at the trained parameters."""
+        fixed goal, at the trained parameters; its outputs are the ones the targets read."""
         if self.schedule.varies:
             raise ValueError("basin broadness needs a fixed goal (this run's goal varies)")
         goal = self.schedule.initial_goal(jax.random.PRNGKey(0))  # a fixed schedule's one goal
         x, parts = self.problem.split("train")
+        n_targets = self.problem.n_sub_targets if self.problem.separate_outputs else 1
         loss = lambda params, batch: self.problem.data_loss(self.family, params, *batch)
         return SmoothView(loss=loss, params=self.family.params(genome), data=(x, self.problem.target(parts, goal)),
                           mask=None, what="mean squared error of the output on the training split, the trained weights",
-                          outputs=lambda params, batch: self.family.apply(params, batch[0])[:, :1])
+                          outputs=lambda params, batch: self.family.apply(params, batch[0])[:, :n_targets])
 
     def measured_inputs(self) -> jax.Array:
         """[P, n_in]: the test split's inputs, where node values are read (`FamilyView`)."""
