@@ -58,20 +58,24 @@ def test_nsga2_scores_noisy_patterns_and_logs_clean_performance():
                                "run": {"population": 8, "generations": 4, "seeds": 1}})
     exp = experiment_for(config)
     genomes = jax.vmap(lambda k: layered.init(k, exp.spec))(jax.random.split(jax.random.PRNGKey(0), 8))
-    signs, _ = exp.phenotypes(genomes)
     goal = goal_code(exp.task, "and")
-    noisy_signs, noisy_target = exp.scored(jax.random.PRNGKey(5), genomes, signs, goal)
-    inputs = noise.flip_inputs(jax.random.split(jax.random.PRNGKey(5))[0], exp.inputs(), 0.05)
-    expected = np.stack([np.asarray(layered.output_signs(jax.tree.map(lambda a: a[i], genomes), exp.spec,
-                                                         inputs)[:, 0]) for i in range(8)])
+
+    @jax.jit
+    def evaluated(genomes):
+        signs, _ = exp.phenotypes(genomes)
+        noisy_signs, noisy_target = exp.scored(jax.random.PRNGKey(5), genomes, signs, goal)
+        inputs = noise.flip_inputs(jax.random.split(jax.random.PRNGKey(5))[0], exp.inputs(), 0.05)
+        expected = jax.vmap(lambda g: layered.output_signs(g, exp.spec, inputs)[:, 0])(genomes)
+        return signs, noisy_signs, noisy_target, expected
+
+    signs, noisy_signs, noisy_target, expected = (np.asarray(a) for a in evaluated(genomes))
     np.testing.assert_array_equal(noisy_signs, expected)
-    flips = np.asarray(noisy_target) != np.asarray(exp.target(goal))
+    flips = noisy_target != np.asarray(exp.target(goal))
     assert 0 < flips.mean() < 0.25
-    objectives, clean = exp.objectives(signs, jnp.zeros(8), goal, (noisy_signs, noisy_target))
-    np.testing.assert_allclose(clean, np.mean(np.where(np.asarray(exp.target(goal)), np.asarray(signs) > 0,
-                                                       np.asarray(signs) < 0), axis=1))
-    np.testing.assert_allclose(objectives[:, 0], np.mean(np.where(np.asarray(noisy_target), expected > 0,
-                                                                  expected < 0), axis=1))
+    objectives, clean = jax.jit(lambda *a: exp.objectives(*a, (noisy_signs, noisy_target)))(
+        signs, jnp.zeros(8), goal)
+    np.testing.assert_allclose(clean, np.mean(np.where(np.asarray(exp.target(goal)), signs > 0, signs < 0), axis=1))
+    np.testing.assert_allclose(objectives[:, 0], np.mean(np.where(noisy_target, expected > 0, expected < 0), axis=1))
     assert experiment_for(config_from_dict({"run": {"population": 8}})).scored(
         jax.random.PRNGKey(5), genomes, signs, goal) is None
 
