@@ -21,22 +21,12 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from evojax_mod import records
-from evojax_mod.report import bootstrap_ci, final_table, mann_whitney, split_sweep
+from evojax_mod.report import final_table, mann_whitney, split_sweep
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from treatments_table import median_ci, reached  # noqa: E402
 
 PAPER = 0.25
-
-
-def median_ci(values: np.ndarray) -> str:
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return "n/a"
-    median, low, high = bootstrap_ci(values)
-    return f"{median:.3g} [{low:.3g}, {high:.3g}]"
-
-
-def reached(values: np.ndarray) -> str:
-    hit = values[np.isfinite(values)]
-    return f"{hit.size}/{values.size}" + (f", median {np.median(hit):.0f}" if hit.size else "")
 
 
 def label(run_dir: Path) -> str:
