@@ -2,16 +2,19 @@
 experiment that hosts trained and ES-evolved networks.
 
 One generation (`step`) is one optimiser update: the schedule's goal for the step -> the loss
-of that goal (the problem's, with its regularisers) -> ``optimiser.step``. The components are
-values (`families`, `optimisers`, `problems`, `schedules`); nothing here branches on which
-they are. The numeric settings (learning rate, ES step size, regulariser weights) live in the
-state as traced float32 scalars, so seeds under different settings share one program.
+of that goal (the problem's on a noisy batch, plus the regularisers at the state's layout;
+`trained.Trained`) -> ``optimiser.step`` -> a swap pass of the layout when one is due. The
+components are values (`families`, `optimisers`, `problems`, `schedules`); nothing here
+branches on which they are. The numeric settings (learning rate, ES step size, regulariser
+weights, noise levels) live in the state as traced float32 scalars, so seeds under different
+settings share one program.
 
 Metrics (one row per logged generation), signs as named: the training loss (minimised), the
 performance of the optimiser's solution and of the best individual it evaluated (maximised),
 the solution's weighted modularity — directed Leicht–Newman Q of its |W| graph under Mouret's
 spectral partition of that weighted graph — its module count, whether the top-level bisection
-puts the two sub-goals' inputs apart, its summed |w| and wiring cost (minimised), and the first
+puts the task's two input parts apart, its summed |w| and wiring cost at the state's layout
+(minimised), and the first
 generation at which the solution was perfect; then the value of each traced setting (constant
 over a run; under a sweep, what `compare` splits the run by).
 """

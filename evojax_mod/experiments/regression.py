@@ -1,12 +1,15 @@
 """One differentiable family, one optimiser, one regression data set, one continuous-goal
-schedule: the experiment of the gradient track on data sets (digit pairs, a * M1 + b * M2).
+schedule: the experiment of the gradient track on data sets (digit pairs, a * M1 + b * M2;
+BIMT's symbolic formulas).
 
 One generation (`step`) is one optimiser update: the schedule's goal (float32 [K], traced: a
 new goal never recompiles) -> the minibatch loss of that goal (the problem's mean squared
-error plus its regularisers) -> ``optimiser.step``. The components are values
+error on a noisy minibatch plus the regularisers at the state's layout; `trained.Trained`) ->
+``optimiser.step`` -> a swap pass of the layout when one is due. The components are values
 (`families`, `optimisers`, `problems.registry`, `goal_weights`); nothing here branches on
-which they are. Numeric settings (learning rate, ES step size, regulariser weights) are
-traced float32 scalars in the state, so seeds under different settings share one program.
+which they are. Numeric settings (learning rate, ES step size, regulariser weights, noise
+levels) are traced float32 scalars in the state, so seeds under different settings share one
+program.
 
 Metrics (one row per logged generation), signs as named: the active goal's coefficients; the
 training loss on the whole training split (minimised); the training and test mean squared
