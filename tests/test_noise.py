@@ -109,3 +109,24 @@ def test_a_noisy_run_gives_each_seed_the_same_bits_in_any_batch_and_on_any_devic
         for i, leaf in enumerate(jax.tree.leaves(together.state)):
             np.testing.assert_array_equal(sharded[f"arr_{i}"], np.asarray(leaf))
         np.testing.assert_array_equal(sharded["rows"], together.rows)
+
+
+def test_packed_tables_read_at_noisy_inputs_and_noisy_targets():
+    """Kashtan & Alon's networks are scored as packed truth tables: an input flip reads the
+    table at p XOR the flipped bits, a target flip flips the packed bit."""
+    from evojax_mod.genomes.threshold import pack_patterns
+    from evojax_mod.problems.environment import PatternEnvironment
+    rng = np.random.default_rng(3)
+    bits = rng.random((3, 256)) < 0.5
+    env = PatternEnvironment(256, input_noise=0.1, target_noise=0.2)
+    key = jax.random.PRNGKey(9)
+    got = np.asarray(jax.jit(lambda t: env.noisy_tables(key, t, 8))(pack_patterns(jnp.asarray(bits))))
+    flips = np.asarray(jax.random.uniform(jax.random.split(key)[0], (256, 8))) < 0.1
+    read = np.arange(256) ^ (flips * (1 << np.arange(8))).sum(1)
+    np.testing.assert_array_equal(got, np.asarray(pack_patterns(jnp.asarray(bits[:, read]))))
+    assert 0 < np.mean(read != np.arange(256)) < 1
+    target = pack_patterns(jnp.asarray(bits[0]))
+    flipped = np.asarray(jax.random.uniform(jax.random.split(key)[1], (256,))) < 0.2
+    np.testing.assert_array_equal(env.noisy_target_words(key, target), pack_patterns(jnp.asarray(bits[0] ^ flipped)))
+    clean = PatternEnvironment(256)
+    np.testing.assert_array_equal(clean.noisy_tables(key, target, 8), target)

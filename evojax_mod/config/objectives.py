@@ -47,16 +47,22 @@ class ParetoObjectivesConfig:
 class FitnessConfig:
     """A scalar fitness for the elitist GA, maximised. maximise = task: fraction correct minus
     size_penalty per active gate or neuron beyond free_gates; maximise = modularity: the Newman Q
-    of the network's undirected graph (Kashtan & Alon's runs that estimate Q_max)."""
+    of the network's undirected graph (Kashtan & Alon's runs that estimate Q_max). input_noise,
+    target_noise: the probability that an input bit, or a target, is flipped when fitness is
+    scored, drawn afresh every generation (the logged performance is noise-free)."""
 
     maximise: str = "task"
     size_penalty: float = 0.0
     free_gates: int = 11
+    input_noise: float = 0.0
+    target_noise: float = 0.0
 
     def validate(self, at: str) -> None:
         _check(self.maximise in ("task", "modularity"), f"{at}.maximise", "one of: task, modularity", self.maximise)
         _check(self.size_penalty >= 0, f"{at}.size_penalty", "a number >= 0 (fitness per gate)", self.size_penalty)
         _check(self.free_gates >= 0, f"{at}.free_gates", "an integer >= 0", self.free_gates)
+        _check(0 <= self.input_noise <= 1, f"{at}.input_noise", "a probability in [0, 1]", self.input_noise)
+        _check(0 <= self.target_noise <= 1, f"{at}.target_noise", "a probability in [0, 1]", self.target_noise)
 
 
 # Distances of the wiring cost (evojax_mod/layout.py's DISTANCES; tests/test_config.py checks they agree).

@@ -36,6 +36,9 @@ from evojax_mod.modularity import directed_q_masked, leicht_newman_masked
 from evojax_mod.problems.environment import PatternEnvironment
 from evojax_mod.selection import elitist
 
+# Noise draws fold this into the generation's key, leaving the run's other draws as they were.
+NOISE_STREAM = 0x6E6F
+
 
 @dataclass(frozen=True)
 class CircuitFamily:
@@ -291,8 +294,11 @@ class ElitistExperiment(Experiment):
 
     @cached_property
     def environment(self) -> PatternEnvironment:
-        """The patterns each seed is scored on (``task.patterns``, ``task.redraw_every``)."""
-        return PatternEnvironment(self.task.n_patterns, self.config.task.patterns, self.config.task.redraw_every)
+        """The patterns each seed is scored on (``task.patterns``, ``task.redraw_every``) and
+        the noise of the scoring (``objectives.input_noise``, ``target_noise``)."""
+        o = self.config.objectives
+        return PatternEnvironment(self.task.n_patterns, self.config.task.patterns, self.config.task.redraw_every,
+                                  o.input_noise, o.target_noise)
 
     def _outputs_and_sizes(self, population):
         """(outputs, defined, sizes): uint32 [S, W] twice (see ``fraction_correct``), int [S]."""
@@ -305,9 +311,16 @@ class ElitistExperiment(Experiment):
         module, spec = self.family.module, self.spec
         return module.adjacency(genome, spec), module.active_nodes(genome, spec)
 
-    def _fitness(self, population, outputs, defined, sizes, environment, goal):
-        """(fraction right on the environment [S], fitness to maximise [S])."""
-        right = fraction_correct(outputs, self.goal_words(goal), environment, defined)
+    def _fitness(self, population, outputs, defined, sizes, environment, goal, key=None):
+        """(fraction right on the environment [S], fitness to maximise [S]); with ``key`` and a
+        noisy environment, scored on noisy inputs and targets drawn from it."""
+        target = self.goal_words(goal)
+        if key is not None and self.environment.noisy:
+            n_inputs = self.task.n_inputs
+            outputs = self.environment.noisy_tables(key, outputs, n_inputs)
+            defined = self.environment.noisy_tables(key, defined, n_inputs)
+            target = self.environment.noisy_target_words(key, target)
+        right = fraction_correct(outputs, target, environment, defined)
         o = self.config.objectives
         if o.maximise == "modularity":
             return right, jax.vmap(lambda g: undirected_q(*self.graph(g)))(population)
@@ -315,9 +328,15 @@ class ElitistExperiment(Experiment):
 
     def _evaluated(self, state: ElitistState, switched=False) -> ElitistState:
         """``state`` with the fitness, first-perfect generations and re-adaptation record of its
-        population; ``switched``: whether its goal differs from the previous generation's."""
+        population; ``switched``: whether its goal differs from the previous generation's. Under
+        noise the fitness is scored noisily (fresh draws folded from the state's key) and the
+        records on the clean tables."""
         outputs, defined, sizes = self._outputs_and_sizes(state.population)
-        now, fitness = self._fitness(state.population, outputs, defined, sizes, state.environment, state.goal)
+        noise_key = jax.random.fold_in(state.key, NOISE_STREAM) if self.environment.noisy else None
+        scored, fitness = self._fitness(state.population, outputs, defined, sizes, state.environment, state.goal,
+                                        noise_key)
+        now = scored if noise_key is None else fraction_correct(outputs, self.goal_words(state.goal),
+                                                                state.environment, defined)
         right = fraction_correct(outputs[:, None], self.tracked_tables(state.goal)[None], state.environment,
                                  defined[:, None])
         def first(before, hit):
