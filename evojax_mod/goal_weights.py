@@ -189,14 +189,3 @@ def schedule_from(section, k: int) -> GoalSchedule:
     """The schedule of a validated continuous-goal config section (`config.GOAL_SCHEDULES`),
     for goals of ``k`` coefficients."""
     return SCHEDULES[section.kind].from_section(section, k)
-
-
-def goal_trajectory(schedule: GoalSchedule, key, n_generations: int) -> jax.Array:
-    """float32 [n_generations, K]: the goal at generations 0..n_generations-1."""
-    def step(goal, generation):
-        goal = schedule.next_goal(key, generation, goal)
-        return goal, goal
-
-    first = schedule.initial_goal(key)
-    _, rest = lax.scan(step, first, jnp.arange(1, n_generations, dtype=jnp.int32))
-    return jnp.concatenate([first[None], rest])

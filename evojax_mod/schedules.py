@@ -313,8 +313,10 @@ def schedule_from(kind: str, task: BooleanTask, *, goals: Sequence = (), period:
                                        holdout=tuple(holdout))
 
 
-def goal_trajectory(schedule: Schedule, key, n_generations: int) -> jax.Array:
-    """int32 [n_generations]: the goal at generations 0..n_generations-1, stepping next_goal."""
+def goal_trajectory(schedule, key, n_generations: int) -> jax.Array:
+    """The goal at generations 0..n_generations-1, stepping ``next_goal``: int32
+    [n_generations] for a Boolean `Schedule`, float32 [n_generations, K] for a continuous
+    `goal_weights.GoalSchedule` (any object with ``initial_goal`` and ``next_goal``)."""
     def step(goal, generation):
         goal = schedule.next_goal(key, generation, goal)
         return goal, goal

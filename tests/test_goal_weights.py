@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from evojax_mod import goal_weights
+from evojax_mod.schedules import goal_trajectory
 from evojax_mod.config import ConfigError, FixedGoalConfig, MvgGoalConfig, RmvgGoalConfig, config_from_dict
 
 KEY = jax.random.PRNGKey(7)
@@ -13,7 +14,7 @@ N = 61  # generations 0..60: epochs 0..5 at period 10 (generation 60 is the last
 
 
 def _trajectory(section, n=N):
-    return np.asarray(goal_weights.goal_trajectory(goal_weights.schedule_from(section, 2), KEY, n))
+    return np.asarray(goal_trajectory(goal_weights.schedule_from(section, 2), KEY, n))
 
 
 def _epochs(period, n=N):

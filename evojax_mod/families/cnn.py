@@ -32,7 +32,7 @@ import numpy as np
 
 from evojax_mod.config import layer_coordinates
 from evojax_mod.families.base import Clamp, Differentiable, Graph, layered_weights
-from evojax_mod.families.initialisers import INITIALISERS
+from evojax_mod.families.initialisers import scaled
 from evojax_mod.families.mlp import ACTIVATIONS
 
 CONV_DIMENSIONS = ("NHWC", "HWIO", "NHWC")
@@ -51,16 +51,15 @@ class ConvNet(nn.Module):
 
     @nn.compact
     def __call__(self, x):
-        init = INITIALISERS[self.initialiser]()
-        scaled = lambda key, shape, dtype=jnp.float32: self.scale * init(key, shape, dtype)
+        kernel_init = scaled(self.initialiser, self.scale)
         act = ACTIVATIONS[self.activation]
         h = x.reshape((x.shape[0], *self.image_shape))
         for i, (c, k) in enumerate(zip(self.channels, self.kernel_sizes)):
-            h = act(nn.Conv(c, (k, k), padding="SAME", kernel_init=scaled, name=f"Conv_{i}")(h))
+            h = act(nn.Conv(c, (k, k), padding="SAME", kernel_init=kernel_init, name=f"Conv_{i}")(h))
         h = h.reshape((h.shape[0], -1))
         for i, width in enumerate(self.dense):
-            h = act(nn.Dense(width, kernel_init=scaled, name=f"Dense_{i}")(h))
-        return nn.Dense(1, kernel_init=scaled, name=f"Dense_{len(self.dense)}")(h)
+            h = act(nn.Dense(width, kernel_init=kernel_init, name=f"Dense_{i}")(h))
+        return nn.Dense(1, kernel_init=kernel_init, name=f"Dense_{len(self.dense)}")(h)
 
 
 @dataclass(frozen=True)

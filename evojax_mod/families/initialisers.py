@@ -52,3 +52,10 @@ INITIALISERS = {
     "orthogonal": nn.initializers.orthogonal,
     "sparse": sparse,
 }
+
+
+def scaled(name: str, scale: float):
+    """``init(key, shape, dtype)``: the initialiser ``name`` of `INITIALISERS` times ``scale``,
+    what every family's kernels start from."""
+    init = INITIALISERS[name]()
+    return lambda key, shape, dtype=jnp.float32: scale * init(key, shape, dtype)

@@ -18,7 +18,7 @@ import numpy as np
 
 from evojax_mod.config import CLUNE_LAYERS, layer_coordinates
 from evojax_mod.families.base import Clamp, Differentiable, Graph, layered_node_values, layered_weights
-from evojax_mod.families.initialisers import INITIALISERS
+from evojax_mod.families.initialisers import scaled
 
 ACTIVATIONS = {
     "tanh": jnp.tanh,
@@ -40,10 +40,9 @@ class DenseNet(nn.Module):
 
     @nn.compact
     def __call__(self, x):
-        init = INITIALISERS[self.initialiser]()
-        scaled = lambda key, shape, dtype=jnp.float32: self.scale * init(key, shape, dtype)
+        kernel_init = scaled(self.initialiser, self.scale)
         for i, width in enumerate(self.widths):
-            x = nn.Dense(width, kernel_init=scaled, name=f"Dense_{i}")(x)
+            x = nn.Dense(width, kernel_init=kernel_init, name=f"Dense_{i}")(x)
             if i < len(self.widths) - 1:
                 x = ACTIVATIONS[self.activation](x)
         return x
