@@ -76,17 +76,20 @@ def _spec_positions(spec: LayeredSpec, p: int) -> jax.Array:
     return jnp.broadcast_to(coords[:, :, None], coords.shape + (p,))
 
 
-def _summed_squared_lengths(edge_blocks: list[jax.Array], pos: jax.Array, spec: LayeredSpec) -> jax.Array:
+def _summed_squared_lengths(edge_blocks: list[jax.Array], pos: jax.Array, spec: LayeredSpec,
+                            weigh=None) -> jax.Array:
     """Sum of squared Euclidean edge lengths, float32 [P], of networks given as layer blocks
     (bool [n_in, n_out, P] each) with node positions pos float32 [n_nodes, 2, P]; summed in
-    edge order by `ordered_sum`."""
+    edge order by `ordered_sum`. ``weigh(l, d2)``: each edge's term from layer pair l's squared
+    lengths d2 [n_in, n_out, P] instead of d2 itself (`wiring_population`)."""
     offs = spec.layer_offsets
     lengths = []
     for l, block in enumerate(edge_blocks):
         src, dst = pos[offs[l]:offs[l + 1]], pos[offs[l + 1]:offs[l + 2]]
         diff = src[:, None] - dst[None]           # [n_in, n_out, 2, P]
         d2 = diff[:, :, 0] ** 2 + diff[:, :, 1] ** 2
-        lengths.append(jnp.where(block, d2, 0.0).reshape((-1,) + d2.shape[2:]))
+        term = d2 if weigh is None else weigh(l, d2)
+        lengths.append(jnp.where(block, term, 0.0).reshape((-1,) + d2.shape[2:]))
     return ordered_sum(jnp.concatenate(lengths))
 
 
@@ -190,15 +193,8 @@ def wiring_population(genomes, spec: LayeredSpec) -> jax.Array:
     it grows linearly with distance and counts a weight-2 edge twice."""
     blocks = _functional_blocks_population_minor(genomes, spec)
     magnitudes = [jnp.abs(jnp.moveaxis(w, 0, -1)) for w in jax.vmap(lambda g: weight_matrices(g, spec))(genomes)]
-    pos = _spec_positions(spec, blocks[0].shape[-1])
-    offs = spec.layer_offsets
-    lengths = []
-    for l, (block, magnitude) in enumerate(zip(blocks, magnitudes)):
-        src, dst = pos[offs[l]:offs[l + 1]], pos[offs[l + 1]:offs[l + 2]]
-        diff = src[:, None] - dst[None]           # [n_in, n_out, 2, P]
-        length = jnp.sqrt(diff[:, :, 0] ** 2 + diff[:, :, 1] ** 2)
-        lengths.append(jnp.where(block, magnitude * length, 0.0).reshape((-1,) + length.shape[2:]))
-    return ordered_sum(jnp.concatenate(lengths))
+    return _summed_squared_lengths(blocks, _spec_positions(spec, blocks[0].shape[-1]), spec,
+                                   weigh=lambda l, d2: magnitudes[l] * jnp.sqrt(d2))
 
 
 def _one(genome):

@@ -98,6 +98,8 @@ class Regularisation:
         unchanged."""
         if self.swap_every == 0:
             return layout
-        moved = swap_pass(family.graph(params).magnitude, layout, family.layer_of, self.swap_top)
-        due = generation % self.swap_every == 0
-        return jax.tree.map(lambda new, old: jnp.where(due, new, old), moved, layout)
+        # A cond, so that a seed run alone (the CPU loop's layout) skips the pass between swaps;
+        # vmapped over seeds it becomes a select of both branches.
+        return jax.lax.cond(generation % self.swap_every == 0,
+                            lambda: swap_pass(family.graph(params).magnitude, layout, family.layer_of, self.swap_top),
+                            lambda: layout)

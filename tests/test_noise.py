@@ -120,7 +120,8 @@ def test_packed_tables_read_at_noisy_inputs_and_noisy_targets():
     bits = rng.random((3, 256)) < 0.5
     env = PatternEnvironment(256, input_noise=0.1, target_noise=0.2)
     key = jax.random.PRNGKey(9)
-    got = np.asarray(jax.jit(lambda t: env.noisy_tables(key, t, 8))(pack_patterns(jnp.asarray(bits))))
+    read_noisily = jax.jit(lambda t: env.read_tables(t, env.noisy_patterns(key, 8)))
+    got = np.asarray(read_noisily(pack_patterns(jnp.asarray(bits))))
     flips = np.asarray(jax.random.uniform(jax.random.split(key)[0], (256, 8))) < 0.1
     read = np.arange(256) ^ (flips * (1 << np.arange(8))).sum(1)
     np.testing.assert_array_equal(got, np.asarray(pack_patterns(jnp.asarray(bits[:, read]))))
@@ -129,4 +130,4 @@ def test_packed_tables_read_at_noisy_inputs_and_noisy_targets():
     flipped = np.asarray(jax.random.uniform(jax.random.split(key)[1], (256,))) < 0.2
     np.testing.assert_array_equal(env.noisy_target_words(key, target), pack_patterns(jnp.asarray(bits[0] ^ flipped)))
     clean = PatternEnvironment(256)
-    np.testing.assert_array_equal(clean.noisy_tables(key, target, 8), target)
+    np.testing.assert_array_equal(clean.read_tables(target, clean.noisy_patterns(key, 8)), target)

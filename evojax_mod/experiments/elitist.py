@@ -316,9 +316,9 @@ class ElitistExperiment(Experiment):
         noisy environment, scored on noisy inputs and targets drawn from it."""
         target = self.goal_words(goal)
         if key is not None and self.environment.noisy:
-            n_inputs = self.task.n_inputs
-            outputs = self.environment.noisy_tables(key, outputs, n_inputs)
-            defined = self.environment.noisy_tables(key, defined, n_inputs)
+            read = self.environment.noisy_patterns(key, self.task.n_inputs)
+            outputs = self.environment.read_tables(outputs, read)
+            defined = self.environment.read_tables(defined, read)
             target = self.environment.noisy_target_words(key, target)
         right = fraction_correct(outputs, target, environment, defined)
         o = self.config.objectives

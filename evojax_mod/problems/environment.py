@@ -9,7 +9,7 @@ inputs and targets are. The experiments ask this object; the draws are its own.
     noisy         inputs (+-1) with each sign flipped at rate ``input_noise`` and targets
                   flipped at rate ``target_noise`` (`evojax_mod.noise`), fresh for every key;
                   for networks scored as packed truth tables, an input flip is a read of the
-                  table at another pattern (p XOR the flipped bits)
+                  table at another pattern (p XOR the flipped bits, `noisy_patterns`)
 
 Every value here is static: a config's environment is compiled into its programs.
 """
@@ -70,13 +70,17 @@ class PatternEnvironment:
         """bool [P]: ``targets`` flipped at the target_noise rate (a stream apart from the inputs')."""
         return noise.flip_labels(jax.random.split(key)[1], targets, self.target_noise)
 
-    def noisy_tables(self, key, tables: jax.Array, n_inputs: int) -> jax.Array:
-        """uint32 [..., W]: packed truth tables (pattern p in bit p % 32 of word p // 32) read
-        at noisy inputs: pattern p's entry is the table's at p XOR a mask whose n_inputs bits
-        are each set at the input_noise rate (the same masks for every table of the call)."""
+    def noisy_patterns(self, key, n_inputs: int) -> jax.Array:
+        """int32 [P]: the pattern each pattern's noisy inputs form, p XOR a mask whose n_inputs
+        bits are each set at the input_noise rate."""
         flips = jax.random.uniform(jax.random.split(key)[0], (self.n_patterns, n_inputs)) < self.input_noise
-        read = jnp.arange(self.n_patterns) ^ jnp.sum(flips * (1 << jnp.arange(n_inputs)), axis=1)
-        bits = (tables[..., read // 32] >> (read % 32).astype(jnp.uint32)) & 1
+        return jnp.arange(self.n_patterns) ^ jnp.sum(flips * (1 << jnp.arange(n_inputs)), axis=1)
+
+    @staticmethod
+    def read_tables(tables: jax.Array, patterns: jax.Array) -> jax.Array:
+        """uint32 [..., W]: packed truth tables (pattern p in bit p % 32 of word p // 32) with
+        pattern p's entry read at ``patterns[p]`` (`noisy_patterns`)."""
+        bits = (tables[..., patterns // 32] >> (patterns % 32).astype(jnp.uint32)) & 1
         return threshold.pack_patterns(bits)
 
     def noisy_target_words(self, key, words: jax.Array) -> jax.Array:
