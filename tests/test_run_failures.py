@@ -290,7 +290,8 @@ def attempt(run_dir: Path, how: str, times: dict, rng, stderr_path: Path, early:
     "start": at a random moment before the time an uninterrupted run takes to write config.yaml
     (within ``early`` of it: 0.4 lands before this command's config.yaml, whatever its speed);
     "compile": a random moment after its config.yaml is there (from its start, for a resume),
-    within 80 % of the time an uninterrupted run takes from config.yaml to its first checkpoint;
+    within half the time an uninterrupted run takes from config.yaml to its first checkpoint (a
+    command that happens to run faster than the timed one must still be killed before it);
     "chunk": a random 0-30 ms after it has written its n-th checkpoint (n random, 1-5);
     "write": as soon as the temporary file of its n-th checkpoint appears (n random, 1-3).
     Returns where the kill landed, or None when the command ended first (it must succeed)."""
@@ -304,7 +305,7 @@ def attempt(run_dir: Path, how: str, times: dict, rng, stderr_path: Path, early:
     deadline = t0 + rng.uniform(0.05, early) * times["config"]
     # "compile": timed from this command's own config.yaml, since a command that loads its
     # programs from the caches gets from there to its first checkpoint in well under a second
-    compile_wait = rng.uniform(0.0, 0.8) * (times["first_checkpoint"] - times["config"])
+    compile_wait = rng.uniform(0.0, 0.5) * (times["first_checkpoint"] - times["config"])
     config_seen = t0 if (run_dir / records.CONFIG).is_file() else None  # a resume's is there already
     writes_seen = set()
     while proc.poll() is None:
